@@ -1,0 +1,39 @@
+# The two commands of the README: `make serve` and `make test`.
+# Everything is installed into .venv as ordinary pip installs: the core, then every
+# package under plugins/ (found by the portal only through their entry points).
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PLUGINS := $(sort $(dir $(wildcard plugins/*/setup.py)))
+SOURCES := setup.py MANIFEST.in $(shell find portal plugins -type f \( -name '*.py' -o -name '*.md' -o -name '*.jinja2' -o -name '*.css' -o -name '*.js' -o -name '*.in' \) -not -path '*/build/*' 2>/dev/null)
+
+.PHONY: serve test install install-test db bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip setuptools wheel
+
+$(VENV)/.installed-serve: $(BIN)/python $(SOURCES)
+	$(BIN)/pip install --quiet ".[dev,postgresql]" $(PLUGINS)
+	touch $@
+
+$(VENV)/.installed-test: $(BIN)/python $(SOURCES)
+	$(BIN)/pip install --quiet ".[testing,dev,postgresql]" $(PLUGINS)
+	touch $@ $(VENV)/.installed-serve
+
+install: $(VENV)/.installed-serve
+install-test: $(VENV)/.installed-test
+
+db: install
+	mkdir -p var
+	$(BIN)/portal db upgrade development.ini
+
+serve: db
+	$(BIN)/pserve development.ini
+
+test: install-test
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info plugins/*/build plugins/*/*.egg-info

@@ -1,0 +1,28 @@
+"""Events plugins may subscribe to with ``config.add_subscriber(handler, PageRendered)``."""
+
+
+class PageRendered:
+    """A page (``context``) is about to be rendered; ``value`` is the template's dict,
+    which a subscriber may add to."""
+
+    def __init__(self, request, context, value):
+        self.request = request
+        self.context = context
+        self.value = value
+
+
+class CommentPosted:
+    def __init__(self, request, comment):
+        self.request = request
+        self.comment = comment
+
+
+class RatingChanged:
+    def __init__(self, request, page_key, stars):
+        self.request = request
+        self.page_key = page_key
+        self.stars = stars
+
+
+def includeme(config):
+    """Nothing to configure: the event types are the contract."""

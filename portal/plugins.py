@@ -1,0 +1,346 @@
+"""Plugins: discovery through entry points, loading in isolation, and the config directives.
+
+Contract version 1 (docs/plugins.md): a plugin is an installed distribution with an entry
+point in the group ``portal.plugins`` naming a module (or ``module:function``) that holds
+``includeme(config)``. Inside, it uses ``config.add_portal_section``,
+``config.add_portal_static`` and ``config.add_portal_templates``, and may register views
+on the core's resource types and subscribe to the core's events.
+
+A failing plugin never takes the portal down: each plugin is included on its own, the
+configuration actions it recorded are set aside, plugins that claim the same thing (the
+same action discriminator) are reported together, and each plugin is committed on its
+own. Whatever fails is logged in one line, listed as failed on ``/-/plugins``, and the
+rest is served. ``portal.plugins.strict = true`` makes the first failure fatal instead.
+"""
+
+import importlib.metadata
+import logging
+import os
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from pyramid.exceptions import ConfigurationError
+from pyramid.path import AssetResolver
+
+from .content import SEGMENT_RE, ContentError, load_folder
+from .resources import Root, Section
+
+log = logging.getLogger(__name__)
+
+ENTRY_POINT_GROUP = "portal.plugins"
+PLUGIN_API_VERSION = 1
+SUPPORTED_API_VERSIONS = (1,)
+SECTION = "portal section"
+# Top-level names the core serves itself; no section may take them.
+RESERVED_NAMES = frozenset({"api", "healthz", "readyz", "static", "portal", "sitemap", "search"})
+
+
+class PluginError(ConfigurationError):
+    """A plugin could not be loaded; raised only in strict mode, logged otherwise."""
+
+
+@dataclass(eq=False)
+class PluginRecord:
+    """What the portal knows about one discovered plugin (one entry point)."""
+
+    name: str
+    value: str
+    distribution: str | None
+    version: str | None
+    status: str = "pending"
+    error: str | None = None
+    sections: list = field(default_factory=list)
+    statics: list = field(default_factory=list)
+    templates: list = field(default_factory=list)
+    notes: list = field(default_factory=list)
+    api: tuple = SUPPORTED_API_VERSIONS
+    actions: list = field(default_factory=list, repr=False)
+
+    @property
+    def label(self):
+        dist = f" ({self.distribution} {self.version})" if self.distribution else ""
+        return f"plugin {self.name!r}{dist}"
+
+    def as_json(self):
+        return {
+            "name": self.name,
+            "version": self.version,
+            "distribution": self.distribution,
+            "status": self.status,
+            "error": self.error,
+            "sections": list(self.sections),
+            "entry_point": self.value,
+            "api": list(self.api),
+            "static": list(self.statics),
+            "templates": list(self.templates),
+            "notes": list(self.notes),
+        }
+
+
+class Plugins:
+    """The plugin table of one application, kept on ``registry.portal_plugins``."""
+
+    def __init__(self):
+        self.records = {}
+        self.sections = {}  # name -> Section, filled as section actions execute
+        self.current = None  # the record whose includeme is running
+
+    def __iter__(self):
+        return iter(self.records.values())
+
+    def loaded(self):
+        return [r for r in self if r.status == "loaded"]
+
+
+def discover():
+    """Every ``portal.plugins`` entry point installed, in name order."""
+    eps = importlib.metadata.entry_points(group=ENTRY_POINT_GROUP)
+    return sorted(eps, key=lambda ep: (ep.name, ep.value))
+
+
+class PluginLoader:
+    """Includes, checks and commits each discovered plugin on its own."""
+
+    def __init__(self, config):
+        self.config = config
+        settings = config.registry.settings
+        self.strict = settings.get("portal.plugins.strict", False)
+        self.disabled = set(settings.get("portal.plugins.disabled", ()))
+        self.only = set(settings.get("portal.plugins.only", ()))
+        self.owners = settings.get("portal.plugins.owners", {})
+        self.plugins = config.registry.portal_plugins
+
+    def load(self, entry_points):
+        for ep in entry_points:
+            rec = record_for(ep)
+            if rec.name in self.plugins.records:
+                other = self.plugins.records[rec.name]
+                self.fail(other, f"plugin name {rec.name!r} is also declared by {rec.distribution}")
+                continue
+            self.plugins.records[rec.name] = rec
+            if rec.name in self.disabled or (self.only and rec.name not in self.only):
+                rec.status = "disabled"
+                log.info("%s is disabled by the site's settings", rec.label)
+                continue
+            self.include(rec, ep)
+        self.resolve_conflicts()
+        for rec in self.plugins.loaded():
+            self.commit(rec)
+        for rec in self.plugins.loaded():
+            log.info("%s loaded: sections %s", rec.label, ", ".join(rec.sections) or "none")
+
+    def fail(self, rec, message):
+        rec.status = "failed"
+        rec.error = message
+        rec.actions = []
+        for name in rec.sections:
+            self.plugins.sections.pop(name, None)
+        text = f"{rec.label}: {message}"
+        if self.strict:
+            raise PluginError(text)
+        log.error("%s", " ".join(text.split()))
+
+    def include(self, rec, ep):
+        state = self.config.action_state
+        start = len(state.actions)
+        self.plugins.current = rec
+        rec.status = "loaded"
+        try:
+            try:
+                target = ep.load()
+            except Exception as exc:
+                return self.fail(rec, f"cannot be imported ({ep.value}): {_describe(exc)}")
+            if not self.compatible(rec, target):
+                return None
+            if not callable(target) and not callable(getattr(target, "includeme", None)):
+                return self.fail(rec, f"{ep.value} has no includeme(config) function")
+            try:
+                self.config.include(target)
+            except Exception as exc:
+                del self.config.action_state.actions[start:]
+                return self.fail(rec, f"includeme failed: {_describe(exc)}")
+            rec.actions = self.config.action_state.actions[start:]
+            del self.config.action_state.actions[start:]
+        finally:
+            self.plugins.current = None
+        return None
+
+    def compatible(self, rec, target):
+        declared = getattr(target, "PORTAL_API", None)
+        if declared is None:
+            return True
+        versions = (declared,) if isinstance(declared, int) else tuple(declared)
+        rec.api = versions
+        if not set(versions) & set(SUPPORTED_API_VERSIONS):
+            speaks = ", ".join(map(str, SUPPORTED_API_VERSIONS))
+            self.fail(
+                rec,
+                f"supports plugin API version {', '.join(map(str, versions))}, "
+                f"but this portal speaks version {speaks}",
+            )
+            return False
+        return True
+
+    def resolve_conflicts(self):
+        """Two plugins recording the same discriminator claim the same thing (a section
+        name, a static URL, a view): Pyramid would refuse the whole configuration; here the
+        claimants fail together, naming each other, unless the site named an owner."""
+        claims = defaultdict(list)
+        for rec in self.plugins.loaded():
+            for action in rec.actions:
+                if action["discriminator"] is not None:
+                    claims[action["discriminator"]].append((rec, action))
+        for discriminator, claimants in claims.items():
+            recs = list(dict.fromkeys(rec for rec, _ in claimants if rec.status == "loaded"))
+            if len(recs) < 2:
+                continue
+            what = _what(discriminator)
+            owner = self.owners.get(discriminator[1]) if discriminator[0] == SECTION else None
+            if owner in {r.name for r in recs}:
+                for rec, action in claimants:
+                    if rec.name != owner:
+                        rec.actions.remove(action)
+                        rec.notes.append(f"{what} given to plugin {owner!r} by portal.plugins.owners")
+                continue
+            where = "; ".join(f"{rec.label} at {_where(action)}" for rec, action in claimants)
+            for rec in recs:
+                others = ", ".join(r.label for r in recs if r is not rec)
+                self.fail(
+                    rec,
+                    f"{what} is also claimed by {others} ({where}); uninstall or disable one, "
+                    "or choose the owner with portal.plugins.owners",
+                )
+
+    def commit(self, rec):
+        self.config.action_state.actions.extend(rec.actions)
+        try:
+            self.config.commit()
+        except Exception as exc:
+            cause = getattr(exc, "evalue", exc)
+            self.fail(rec, f"configuration failed: {_describe(cause)}")
+
+
+def record_for(ep):
+    dist = getattr(ep, "dist", None)
+    return PluginRecord(
+        name=ep.name,
+        value=ep.value,
+        distribution=dist.metadata["Name"] if dist else None,
+        version=dist.version if dist else None,
+    )
+
+
+def _describe(exc):
+    text = str(exc).strip()
+    if isinstance(exc, (ContentError, ConfigurationError)) and text:
+        return text
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def _what(discriminator):
+    if discriminator[0] == SECTION:
+        return f"section {discriminator[1]!r}"
+    return f"configuration {discriminator!r}"
+
+
+def _where(action):
+    info = action.get("info")
+    if info is None or not getattr(info, "file", None):
+        return "unknown place"
+    return f"{info.file}:{info.line}"
+
+
+def _current(config):
+    return getattr(config.registry, "portal_plugins", None) and config.registry.portal_plugins.current
+
+
+def _resolve_folder(config, spec, what):
+    if not isinstance(spec, str) or not spec:
+        raise ConfigurationError(f"{what} must be an asset spec such as 'portal_acme:{what}'")
+    try:
+        path = AssetResolver(config.package).resolve(spec).abspath()
+    except (ImportError, ValueError) as exc:
+        raise ConfigurationError(f"{what} folder {spec} cannot be resolved: {exc}") from None
+    return path
+
+
+def add_portal_section(config, name, *, title, content, summary="", order=100):
+    """Declare a section: ``name`` is its URL segment, ``content`` a folder of Markdown.
+
+    Everything is checked and the content rendered here, at once, so a bad section fails
+    its own plugin's ``includeme`` with a message that names the file.
+    """
+    if not isinstance(name, str) or not SEGMENT_RE.match(name):
+        raise ConfigurationError(
+            f"section name {name!r} is not a URL segment: use lowercase letters, digits and hyphens"
+        )
+    if name in RESERVED_NAMES:
+        raise ConfigurationError(f"section name {name!r} is reserved by the portal")
+    if not isinstance(title, str) or not title.strip():
+        raise ConfigurationError(f"section {name!r}: title must be a non-empty string")
+    if not isinstance(summary, str):
+        raise ConfigurationError(f"section {name!r}: summary must be a string")
+    if not isinstance(order, int) or isinstance(order, bool):
+        raise ConfigurationError(f"section {name!r}: order must be an integer")
+    folder = _resolve_folder(config, content, "content")
+    try:
+        doc = load_folder(folder, name)
+    except ContentError as exc:
+        raise ContentError(f"section {name!r}: {exc}") from None
+    rec = _current(config)
+    plugin = rec.name if rec else None
+    section = Section(name, doc, title=title.strip(), summary=summary.strip(), order=order,
+                      plugin=plugin, spec=content)
+    plugins = config.registry.portal_plugins
+
+    def register():
+        plugins.sections[name] = section
+        if rec is not None:
+            rec.sections.append(name)
+
+    intr = config.introspectable(SECTION + "s", name, title, SECTION)
+    intr["plugin"] = plugin
+    intr["content"] = content
+    intr["pages"] = len(section.documents)
+    config.action((SECTION, name), register, introspectables=(intr,))
+
+
+def add_portal_static(config, spec, name=None):
+    """Serve a plugin's folder of static files under ``/-/static/<plugin name>/``."""
+    rec = _current(config)
+    name = name or (rec.name if rec else None)
+    if not name or not SEGMENT_RE.match(name) or name == "portal":
+        raise ConfigurationError(f"static name {name!r} is not a free URL segment")
+    path = _resolve_folder(config, spec, "static")
+    if not os.path.isdir(path):
+        raise ConfigurationError(f"static folder {spec} does not exist ({path})")
+    config.add_static_view(name=f"-/static/{name}", path=spec)
+    if rec is not None:
+        rec.statics.append(f"/-/static/{name}/")
+
+
+def add_portal_templates(config, spec):
+    """Put a plugin's template folder before the core's: a template there with the name of
+    a core template (``page.jinja2``, ``layout.jinja2``, ...) replaces it."""
+    path = _resolve_folder(config, spec, "templates")
+    if not os.path.isdir(path):
+        raise ConfigurationError(f"templates folder {spec} does not exist ({path})")
+    config.add_jinja2_search_path(spec, prepend=True)
+    rec = _current(config)
+    if rec is not None:
+        rec.templates.extend(
+            sorted(os.path.relpath(os.path.join(d, f), path)
+                   for d, _, files in os.walk(path) for f in files if f.endswith(".jinja2"))
+        )
+
+
+def includeme(config):
+    """Load every installed plugin. Include this last: the core's own configuration is
+    committed first, so plugins override the core instead of conflicting with it."""
+    config.add_directive("add_portal_section", add_portal_section)
+    config.add_directive("add_portal_static", add_portal_static)
+    config.add_directive("add_portal_templates", add_portal_templates)
+    config.registry.portal_plugins = Plugins()
+    config.commit()
+    PluginLoader(config).load(discover())
+    config.registry.portal_root = Root(config.registry.portal_plugins.sections.values())

@@ -1,0 +1,161 @@
+"""The traversal tree: the site map readers walk.
+
+``Root`` holds one ``Section`` per loaded plugin section and the ``Backstage`` (``/-/``)
+for the portal's own pages; a ``Section`` holds ``Page``s, and a page made from a folder
+holds pages of its own. Plugin content is static for the life of the process, so the tree
+is built once at start-up and shared by every request (nothing here is per-request).
+Unknown names raise ``KeyError``, which Pyramid answers with the 404 page.
+"""
+
+from pyramid.authorization import ALL_PERMISSIONS, Allow, Everyone
+
+from .content import iter_documents
+
+MODERATOR = "role:moderator"
+BACKSTAGE = "-"  # the one top-level name no section can take (not a valid segment)
+
+
+class Root:
+    __name__ = ""
+    __parent__ = None
+    __acl__ = [(Allow, Everyone, "view"), (Allow, MODERATOR, ALL_PERMISSIONS)]
+
+    def __init__(self, sections=()):
+        self.sections = {}
+        for section in sorted(sections, key=lambda s: (s.order, s.title.lower())):
+            section.__parent__ = self
+            self.sections[section.__name__] = section
+        self.backstage = Backstage(self)
+
+    def __getitem__(self, name):
+        if name == BACKSTAGE:
+            return self.backstage
+        return self.sections[name]
+
+    def __iter__(self):
+        return iter(self.sections.values())
+
+    def pages(self):
+        """Every section and page, in reading order."""
+        for section in self:
+            yield from section.walk()
+
+
+class Node:
+    """A section or a page: a rendered document and the pages below it."""
+
+    def __init__(self, name, parent, doc):
+        self.__name__ = name
+        self.__parent__ = parent
+        self.doc = doc
+        self.children = {}
+        for child_doc in doc.children:
+            self.children[child_doc.path[-1]] = Page(child_doc.path[-1], self, child_doc)
+
+    def __getitem__(self, name):
+        # Other spellings of a page resolve to it; the page view redirects them to the
+        # canonical URL (``/s/p.md`` and ``/s/p/index`` -> ``/s/p/``).
+        if name in ("index", "index.md"):
+            return self
+        if name.endswith(".md"):
+            name = name[:-3]
+        return self.children[name]
+
+    @property
+    def title(self):
+        return self.doc.title
+
+    @property
+    def summary(self):
+        return self.doc.summary
+
+    @property
+    def section(self):
+        node = self
+        while not isinstance(node, Section):
+            node = node.__parent__
+        return node
+
+    @property
+    def key(self):
+        """The page key comments and ratings are stored under: ``section/page/sub``."""
+        names = []
+        node = self
+        while node is not None and node.__name__:
+            names.append(node.__name__)
+            node = node.__parent__
+        return "/".join(reversed(names))
+
+    def walk(self):
+        """This node and every page below it, in reading order."""
+        yield self
+        for child in self.children.values():
+            yield from child.walk()
+
+    def lineage_nodes(self):
+        """From the section down to this node (for breadcrumbs)."""
+        chain = []
+        node = self
+        while isinstance(node, Node):
+            chain.append(node)
+            node = node.__parent__
+        return list(reversed(chain))
+
+
+class Section(Node):
+    """A plugin's section: its landing page (``index.md``) and its pages."""
+
+    def __init__(self, name, doc, *, title, summary, order, plugin=None, spec=None):
+        super().__init__(name, None, doc)
+        self._title = title
+        self._summary = summary
+        self.order = order
+        self.plugin = plugin
+        self.spec = spec
+        # Reading order of the whole section, for previous/next links.
+        self.sequence = list(self.walk())
+        self._position = {id(node): i for i, node in enumerate(self.sequence)}
+        self.documents = list(iter_documents(doc))
+
+    @property
+    def title(self):
+        return self._title
+
+    @property
+    def summary(self):
+        return self._summary or self.doc.summary
+
+    def neighbours(self, node):
+        """(previous, next) of ``node`` in the section's reading order."""
+        i = self._position[id(node)]
+        before = self.sequence[i - 1] if i > 0 else None
+        after = self.sequence[i + 1] if i + 1 < len(self.sequence) else None
+        return before, after
+
+
+class Page(Node):
+    """One page of a section; a page made from a folder has pages of its own."""
+
+
+class Backstage:
+    """``/-/``: the portal's own pages (plugins, moderation), beside the sections."""
+
+    __name__ = BACKSTAGE
+
+    def __init__(self, parent):
+        self.__parent__ = parent
+        self.children = {}
+
+    def __getitem__(self, name):
+        return self.children[name]
+
+
+def root_factory(request):
+    """The shared tree built at start-up (see ``portal.plugins``)."""
+    return request.registry.portal_root
+
+
+def includeme(config):
+    config.set_root_factory(root_factory)
+    # Replaced by ``portal.plugins`` once the plugins' sections are known.
+    config.registry.portal_root = Root()

@@ -1,0 +1,19 @@
+"""Jinja2 set-up: the core's templates are found by name on a search path that plugins
+can prepend to (``config.add_portal_templates``), so a plugin overrides a template by
+shipping one with the same name."""
+
+from pyramid.events import BeforeRender
+
+
+def add_globals(event):
+    request = event["request"]
+    if request is None:
+        return
+    event.setdefault("site_name", request.registry.settings["portal.site_name"])
+    event.setdefault("root", request.root if hasattr(request, "root") else None)
+
+
+def includeme(config):
+    config.add_jinja2_search_path("portal:templates", name=".jinja2")
+    config.add_subscriber(add_globals, BeforeRender)
+    config.add_static_view("-/static/portal", "portal:static", cache_max_age=3600)

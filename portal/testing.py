@@ -1,0 +1,139 @@
+"""The portal's test kit: a pytest plugin (entry point ``pytest11 = portal``) for the core's
+tests and for plugin authors' own.
+
+Fixtures, and what each stands on::
+
+    portal_database_url ─┐            (a fresh migrated SQLite file per test)
+                         ├─ portal_app_factory(plugins=[...], **settings) -> webtest.TestApp
+    portal_settings ─────┘      └─ portal_app (every installed plugin)
+    installed_plugin(name, files={...})  a real distribution (dist-info with entry points)
+                                         on sys.path, for tests of plugin loading
+
+A plugin author's test needs only::
+
+    def test_my_section(portal_app_factory):
+        app = portal_app_factory(plugins=["acme"])
+        assert "Acme" in app.get("/acme/").text
+"""
+
+import importlib
+import shutil
+import sys
+import textwrap
+import uuid
+
+import pytest
+
+TEST_SECRET = "test-secret-not-for-production-0123456789abcdef"
+
+
+def migrate(settings):
+    """Create the schema with the Alembic migrations, as ``portal db upgrade`` does."""
+    from alembic import command
+
+    from .scripts.db import alembic_config
+
+    command.upgrade(alembic_config(settings), "head")
+
+
+def build_app(settings, plugins=None):
+    """The full WSGI application wrapped in WebTest, with ``plugins`` only (None: all)."""
+    import webtest
+
+    from . import main
+
+    settings = dict(settings)
+    if plugins is not None:
+        # A name no plugin has keeps "only these" meaning "none" for an empty list.
+        settings["portal.plugins.only"] = " ".join(plugins) or "-"
+    app = main({}, **settings)
+    return webtest.TestApp(app, extra_environ={"REMOTE_ADDR": "192.0.2.10"})
+
+
+@pytest.fixture(scope="session")
+def _portal_template_db(tmp_path_factory):
+    """A migrated SQLite file made once per session; each test gets a copy."""
+    path = tmp_path_factory.mktemp("portal-db") / "template.sqlite"
+    migrate({"sqlalchemy.url": f"sqlite:///{path}"})
+    return path
+
+
+@pytest.fixture
+def portal_database_url(tmp_path, _portal_template_db):
+    """A database for one test: a fresh copy of the migrated SQLite template."""
+    path = tmp_path / "portal.sqlite"
+    shutil.copyfile(_portal_template_db, path)
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture
+def portal_settings(portal_database_url):
+    return {
+        "sqlalchemy.url": portal_database_url,
+        "portal.secret": TEST_SECRET,
+        "portal.comments.min_seconds": "0",
+    }
+
+
+@pytest.fixture
+def portal_app_factory(portal_settings):
+    """Build a portal: ``portal_app_factory(plugins=["acme"], **settings)``."""
+
+    def factory(plugins=None, **overrides):
+        return build_app({**portal_settings, **overrides}, plugins=plugins)
+
+    return factory
+
+
+@pytest.fixture
+def portal_app(portal_app_factory):
+    """The portal with every installed plugin."""
+    return portal_app_factory()
+
+
+class PluginSite:
+    """A folder on ``sys.path`` where tests install plugin distributions: real
+    ``*.dist-info`` folders with ``entry_points.txt``, found by ``importlib.metadata``
+    exactly as pip-installed ones are."""
+
+    def __init__(self, root):
+        self.root = root
+        self.modules = []
+
+    def install(self, name, files, *, version="1.0", entry_point=None, dist=None):
+        """Install distribution ``dist`` (default ``portal-<name>``) holding ``files``
+        (relative path -> text) whose entry point ``name`` is ``entry_point`` (default
+        the module ``portal_<name>``)."""
+        module = "portal_" + name.replace("-", "_")
+        dist = dist or f"portal-{name}"
+        for rel, text in files.items():
+            path = self.root / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(textwrap.dedent(text), encoding="utf-8")
+        info = self.root / f"{dist.replace('-', '_')}-{version}.dist-info"
+        info.mkdir()
+        (info / "METADATA").write_text(
+            f"Metadata-Version: 2.1\nName: {dist}\nVersion: {version}\n", encoding="utf-8"
+        )
+        (info / "entry_points.txt").write_text(
+            f"[portal.plugins]\n{name} = {entry_point or module}\n", encoding="utf-8"
+        )
+        self.modules.append(module)
+        importlib.invalidate_caches()
+        return module
+
+
+@pytest.fixture
+def installed_plugin(tmp_path):
+    """Install throw-away plugin distributions for one test: ``installed_plugin(name, files)``."""
+    root = tmp_path / f"site-{uuid.uuid4().hex[:8]}"
+    root.mkdir()
+    site = PluginSite(root)
+    sys.path.insert(0, str(root))
+    importlib.invalidate_caches()
+    yield site.install
+    sys.path.remove(str(root))
+    for module in site.modules:
+        for name in [m for m in sys.modules if m == module or m.startswith(module + ".")]:
+            del sys.modules[name]
+    importlib.invalidate_caches()

@@ -1,0 +1,73 @@
+"""Fixtures of the core's own tests, beside the test kit (portal/testing.py).
+
+PostgreSQL and the browser are required in CI (CI=true, set by .ci/run): there a missing
+server or browser fails the run instead of skipping; elsewhere the tests skip with the reason.
+"""
+
+import os
+import uuid
+
+import pytest
+import sqlalchemy as sa
+
+from portal.models.meta import Base
+from portal.testing import migrate
+
+DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+
+
+def require(reason):
+    """Skip with ``reason``, or fail in CI where the suite must run whole."""
+    if os.environ.get("CI"):
+        pytest.fail(f"required in CI: {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def postgres_url():
+    """A database of its own for this test run on the PostgreSQL server, dropped at the end."""
+    server = os.environ.get("PORTAL_TEST_POSTGRES_URL", DEFAULT_POSTGRES_URL)
+    admin = sa.create_engine(server, isolation_level="AUTOCOMMIT")
+    name = f"portal_test_{uuid.uuid4().hex[:12]}"
+    try:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    except Exception as exc:  # no driver, no server, no permission: all mean "not here"
+        admin.dispose()
+        require(f"PostgreSQL at {server} is not usable: {type(exc).__name__}: {exc}".splitlines()[0])
+    url = sa.engine.make_url(server).set(database=name).render_as_string(hide_password=False)
+    migrate({"sqlalchemy.url": url})
+    yield url
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def _truncate(url):
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+        conn.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgresql)])
+def database_url(request, portal_database_url):
+    """Run a test on SQLite and again on PostgreSQL, each time on empty tables."""
+    if request.param == "sqlite":
+        yield portal_database_url
+        return
+    url = request.getfixturevalue("postgres_url")
+    _truncate(url)
+    yield url
+    _truncate(url)
+
+
+@pytest.fixture
+def app_on_both(portal_app_factory, database_url):
+    """The portal with every installed plugin, on SQLite and on PostgreSQL."""
+
+    def factory(**settings):
+        return portal_app_factory(**{"sqlalchemy.url": database_url, **settings})
+
+    return factory
