@@ -1,0 +1,278 @@
+"""Plugin loading, contract version 1: every failure mode leaves the rest of the portal serving.
+
+Each plugin here is a real installed distribution (a dist-info with entry_points.txt on
+sys.path, through the ``installed_plugin`` fixture), found by the portal the way pip-installed
+plugins are.
+"""
+
+import logging
+
+import pytest
+
+from portal.plugins import PluginError
+
+GOOD = {
+    "portal_good/__init__.py": """
+        def includeme(config):
+            config.add_portal_section(
+                "good", title="Good", content="portal_good:content",
+                summary="The section that always works.", order=10)
+    """,
+    "portal_good/content/index.md": "---\ntitle: Good\nsummary: Landing.\n---\nHello from good.\n",
+    "portal_good/content/page.md": "---\ntitle: A page\nsummary: A page.\n---\n## Part\n\nText.\n",
+}
+
+
+def section_plugin(name, section=None, extra="", files=None, content=True):
+    """Files of a plugin declaring one section (``section``, default ``name``)."""
+    module = "portal_" + name.replace("-", "_")
+    section = section or name
+    result = {
+        f"{module}/__init__.py": f"""
+            {extra}
+            def includeme(config):
+                config.add_portal_section(
+                    {section!r}, title={name.title()!r}, content="{module}:content",
+                    summary="Summary of {name}.", order=20)
+        """,
+    }
+    if content:
+        result[f"{module}/content/index.md"] = f"# {name.title()}\n\nLanding of {name}.\n"
+    result.update(files or {})
+    return result
+
+
+@pytest.fixture
+def good(installed_plugin):
+    installed_plugin("good", GOOD)
+
+
+def plugins_by_name(app):
+    return {p["name"]: p for p in app.get("/-/plugins.json").json["plugins"]}
+
+
+def assert_good_still_serves(app):
+    assert "Hello from good." in app.get("/good/").text
+    assert app.get("/good/page/").status_int == 200
+    assert 'href="http://localhost/good/"' in app.get("/").text
+
+
+def test_a_loaded_plugin_is_listed_with_the_fields_of_the_contract(good, portal_app_factory):
+    app = portal_app_factory(plugins=["good"])
+    entry = plugins_by_name(app)["good"]
+    assert {k: entry[k] for k in ("name", "version", "distribution", "status", "error", "sections")} == {
+        "name": "good",
+        "version": "1.0",
+        "distribution": "portal-good",
+        "status": "loaded",
+        "error": None,
+        "sections": ["good"],
+    }
+    assert_good_still_serves(app)
+
+
+FAILURES = {
+    "import error": (
+        section_plugin("broken", extra="import no_such_module_anywhere"),
+        "cannot be imported (portal_broken): ModuleNotFoundError: No module named 'no_such_module_anywhere'",
+    ),
+    "exception in includeme": (
+        {"portal_broken/__init__.py": "def includeme(config):\n    raise RuntimeError('database of widgets is empty')\n"},
+        "includeme failed: RuntimeError: database of widgets is empty",
+    ),
+    "no includeme": (
+        {"portal_broken/__init__.py": "X = 1\n"},
+        "portal_broken has no includeme(config) function",
+    ),
+    "missing content folder": (
+        section_plugin("broken", content=False),
+        "section 'broken': content folder",
+    ),
+    "unreadable content": (
+        section_plugin("broken", files={"portal_broken/content/bad.md": None}),
+        "cannot be read",
+    ),
+    "invalid front matter": (
+        section_plugin("broken", files={"portal_broken/content/bad.md": "---\ntitle: [oops\n---\n# B\n"}),
+        "invalid front matter",
+    ),
+    "invalid section name": (
+        section_plugin("broken", section="Not Valid"),
+        "section name 'Not Valid' is not a URL segment",
+    ),
+    "reserved section name": (
+        section_plugin("broken", section="api"),
+        "section name 'api' is reserved",
+    ),
+    "unsupported API version": (
+        section_plugin("broken", extra="PORTAL_API = (2, 3)"),
+        "supports plugin API version 2, 3, but this portal speaks version 1",
+    ),
+}
+
+
+def install_failure(installed_plugin, tmp_path, kind):
+    files, _ = FAILURES[kind]
+    files = dict(files)
+    if files.get("portal_broken/content/bad.md", "") is None:
+        del files["portal_broken/content/bad.md"]
+        installed_plugin("broken", files)
+        bad = next(p for p in tmp_path.glob("site-*/portal_broken/content"))
+        (bad / "bad.md").write_bytes(b"# Caf\xe9 \xff\n")
+    else:
+        installed_plugin("broken", files)
+
+
+@pytest.mark.parametrize("kind", sorted(FAILURES))
+def test_a_failing_plugin_is_listed_failed_and_the_rest_serves(
+    kind, good, installed_plugin, tmp_path, portal_app_factory, caplog
+):
+    install_failure(installed_plugin, tmp_path, kind)
+    with caplog.at_level(logging.ERROR, logger="portal.plugins"):
+        app = portal_app_factory(plugins=["good", "broken"])
+    broken = plugins_by_name(app)["broken"]
+    assert broken["status"] == "failed"
+    assert FAILURES[kind][1] in broken["error"]
+    assert broken["sections"] == []
+    assert_good_still_serves(app)
+    app.get("/broken/", status=404)
+    # One log line naming the plugin, its distribution and the cause.
+    lines = [r.getMessage() for r in caplog.records if r.name == "portal.plugins"]
+    assert len(lines) == 1
+    assert lines[0].startswith("plugin 'broken' (portal-broken 1.0): ")
+    assert "\n" not in lines[0]
+    # The HTML list shows it too, in the site layout.
+    html = app.get("/-/plugins").text
+    assert 'class="status status--failed">failed' in html
+    assert "Skip to content" in html
+
+
+@pytest.mark.parametrize("kind", ["exception in includeme", "invalid front matter"])
+def test_strict_mode_makes_a_failure_fatal_with_the_same_message(
+    kind, good, installed_plugin, tmp_path, portal_app_factory
+):
+    install_failure(installed_plugin, tmp_path, kind)
+    with pytest.raises(PluginError) as exc:
+        portal_app_factory(plugins=["good", "broken"], **{"portal.plugins.strict": "true"})
+    assert str(exc.value).startswith("plugin 'broken' (portal-broken 1.0): ")
+    assert FAILURES[kind][1] in str(exc.value)
+
+
+def test_a_failed_includeme_leaves_nothing_half_registered(good, installed_plugin, portal_app_factory):
+    installed_plugin("half", {
+        "portal_half/__init__.py": """
+            def includeme(config):
+                config.add_portal_section("half", title="Half", content="portal_half:content")
+                raise ValueError("second step failed")
+        """,
+        "portal_half/content/index.md": "# Half\n",
+    })
+    app = portal_app_factory(plugins=["good", "half"])
+    assert plugins_by_name(app)["half"]["status"] == "failed"
+    app.get("/half/", status=404)
+    assert "Half" not in app.get("/").text
+
+
+def test_two_plugins_claiming_one_section_both_fail_naming_each_other(
+    good, installed_plugin, portal_app_factory
+):
+    installed_plugin("one", section_plugin("one", section="shared"))
+    installed_plugin("two", section_plugin("two", section="shared"))
+    app = portal_app_factory(plugins=["good", "one", "two"])
+    plugins = plugins_by_name(app)
+    for name, other in (("one", "two"), ("two", "one")):
+        assert plugins[name]["status"] == "failed"
+        error = plugins[name]["error"]
+        assert f"section 'shared' is also claimed by plugin '{other}' (portal-{other} 1.0)" in error
+        assert "portal_one/__init__.py:" in error and "portal_two/__init__.py:" in error
+    app.get("/shared/", status=404)
+    assert_good_still_serves(app)
+
+
+def test_the_site_can_choose_the_owner_of_a_contested_section(good, installed_plugin, portal_app_factory):
+    installed_plugin("one", section_plugin("one", section="shared"))
+    installed_plugin("two", section_plugin("two", section="shared"))
+    app = portal_app_factory(plugins=["good", "one", "two"], **{"portal.plugins.owners": "shared=two"})
+    plugins = plugins_by_name(app)
+    assert plugins["two"]["status"] == "loaded" and plugins["two"]["sections"] == ["shared"]
+    assert plugins["one"]["status"] == "loaded" and plugins["one"]["sections"] == []
+    assert "given to plugin 'two'" in plugins["one"]["notes"][0]
+    assert "Landing of two." in app.get("/shared/").text
+
+
+def test_disabled_plugins_are_listed_and_not_loaded(good, installed_plugin, portal_app_factory):
+    installed_plugin("extra", section_plugin("extra"))
+    app = portal_app_factory(plugins=["good", "extra"], **{"portal.plugins.disabled": "extra"})
+    extra = plugins_by_name(app)["extra"]
+    assert extra["status"] == "disabled" and extra["error"] is None and extra["sections"] == []
+    app.get("/extra/", status=404)
+    assert_good_still_serves(app)
+
+
+def test_disabling_through_the_environment(good, installed_plugin, portal_settings, monkeypatch):
+    from portal.testing import build_app
+
+    installed_plugin("extra", section_plugin("extra"))
+    monkeypatch.setenv("PORTAL_PLUGINS_DISABLED", "extra good")
+    app = build_app(portal_settings, plugins=["good", "extra"])
+    assert {p["status"] for p in app.get("/-/plugins.json").json["plugins"]} == {"disabled"}
+
+
+def test_an_entry_point_naming_a_function(installed_plugin, portal_app_factory):
+    installed_plugin("fn", {
+        "portal_fn/__init__.py": """
+            def setup_portal(config):
+                config.add_portal_section("fn", title="Fn", content="portal_fn:content")
+        """,
+        "portal_fn/content/index.md": "# Fn\n\nBy function.\n",
+    }, entry_point="portal_fn:setup_portal")
+    app = portal_app_factory(plugins=["fn"])
+    assert "By function." in app.get("/fn/").text
+
+
+def test_plugin_static_files_and_template_overrides(installed_plugin, portal_app_factory):
+    installed_plugin("themed", {
+        "portal_themed/__init__.py": """
+            def includeme(config):
+                config.add_portal_section("themed", title="Themed", content="portal_themed:content")
+                config.add_portal_static("portal_themed:static")
+                config.add_portal_templates("portal_themed:templates")
+        """,
+        "portal_themed/content/index.md": "# Themed\n",
+        "portal_themed/static/themed.css": "body { color: teal; }\n",
+        "portal_themed/templates/home.jinja2": """
+            {% extends "portal:templates/home.jinja2" %}
+            {% block home_extra %}<p id="themed">Brought to you by a plugin.</p>{% endblock %}
+        """,
+    })
+    app = portal_app_factory(plugins=["themed"])
+    assert app.get("/-/static/themed/themed.css").text == "body { color: teal; }\n"
+    home = app.get("/").text
+    assert '<p id="themed">Brought to you by a plugin.</p>' in home
+    assert 'href="http://localhost/themed/"' in home  # the core's blocks still render
+    entry = plugins_by_name(app)["themed"]
+    assert entry["static"] == ["/-/static/themed/"]
+    assert entry["templates"] == ["home.jinja2"]
+
+
+def test_a_subscriber_to_page_rendered_can_add_to_a_page(installed_plugin, portal_app_factory):
+    installed_plugin("listener", {
+        "portal_listener/__init__.py": """
+            from portal.events import PageRendered
+
+            def add_banner(event):
+                event.value["doc_banner"] = "seen " + event.context.key
+
+            def includeme(config):
+                config.add_portal_section("listener", title="L", content="portal_listener:content")
+                config.add_portal_templates("portal_listener:templates")
+                config.add_subscriber(add_banner, PageRendered)
+        """,
+        "portal_listener/content/index.md": "# L\n",
+        "portal_listener/templates/page.jinja2": """
+            {% extends "portal:templates/page.jinja2" %}
+            {% block doc_tools %}<p id="banner">{{ doc_banner }}</p>{% endblock %}
+        """,
+    })
+    app = portal_app_factory(plugins=["listener"])
+    assert '<p id="banner">seen listener</p>' in app.get("/listener/").text
