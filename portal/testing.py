@@ -21,6 +21,7 @@ import shutil
 import sys
 import textwrap
 import uuid
+from pathlib import Path
 
 import pytest
 
@@ -137,3 +138,76 @@ def installed_plugin(tmp_path):
         for name in [m for m in sys.modules if m == module or m.startswith(module + ".")]:
             del sys.modules[name]
     importlib.invalidate_caches()
+
+
+# Real wheels and real servers: for tests that prove a package works as pip installs it.
+
+
+def build_wheel(project, dest):
+    """Build ``project``'s wheel into ``dest`` with this interpreter's setuptools (no
+    network: no isolated build environment) and return its path."""
+    import subprocess
+
+    before = set(Path(dest).glob("*.whl"))
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
+         "--wheel-dir", str(dest), str(project)],
+        check=True, capture_output=True, text=True,
+    )
+    (built,) = set(Path(dest).glob("*.whl")) - before
+    return built
+
+
+def fresh_venv(path, *requirements):
+    """A new virtual environment at ``path`` with ``requirements`` pip-installed (wheels
+    or names; dependencies come from the package index, usually from pip's cache)."""
+    import subprocess
+    import venv
+
+    venv.EnvBuilder(with_pip=True).create(path)
+    python = Path(path) / "bin" / "python"
+    subprocess.run(
+        [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+         *map(str, requirements)],
+        check=True, capture_output=True, text=True,
+    )
+    return python
+
+
+def free_port():
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for_http(url, timeout=30.0, process=None):
+    """Poll ``url`` until it answers (any status); fail early if ``process`` died."""
+    import time
+    import urllib.error
+    import urllib.request
+
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except urllib.error.HTTPError:
+            return
+        except OSError:
+            if process is not None and process.poll() is not None:
+                raise RuntimeError(f"server exited with {process.returncode} before answering {url}")
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"nothing answered at {url} within {timeout}s") from None
+            time.sleep(0.1)
+
+
+def write_ini(path, port, database_url, **settings):
+    """A minimal .ini serving the installed portal on 127.0.0.1:``port``."""
+    lines = ["[app:main]", "use = egg:backend-portal", f"sqlalchemy.url = {database_url}",
+             f"portal.secret = {TEST_SECRET}"]
+    lines += [f"{key} = {value}" for key, value in settings.items()]
+    lines += ["", "[server:main]", "use = egg:waitress#main", f"listen = 127.0.0.1:{port}", ""]
+    Path(path).write_text("\n".join(lines), encoding="utf-8")
+    return path
