@@ -32,8 +32,36 @@ _SCHEME_RE = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
 _FORMATTER = HtmlFormatter(nowrap=True)
 
 
+class Problem(str):
+    """A located problem in a content folder: as a string ``file:line: message`` (the form
+    editors and CI logs link to); ``file``, ``line`` and ``message`` for tools such as
+    ``portal plugin check``."""
+
+    def __new__(cls, file, line, message):
+        self = super().__new__(cls, f"{file}:{line}: {message}")
+        self.file = str(file)
+        self.line = line
+        self.message = message
+        return self
+
+
 class ContentError(Exception):
-    """A content folder or page that cannot be served; the message names the file."""
+    """A content folder or page that cannot be served; the message names the file.
+
+    ``problems`` holds every located problem found in the folder (one ``Problem`` each),
+    so an author sees all of them at once, not one per attempt."""
+
+    def __init__(self, message, problems=()):
+        super().__init__(message)
+        self.problems = list(problems)
+
+    @classmethod
+    def of(cls, problems):
+        return cls("\n".join(problems), problems)
+
+
+def _error(file, line, message):
+    return ContentError.of([Problem(file, line, message)])
 
 
 @dataclass(frozen=True)
@@ -51,6 +79,27 @@ class Chunk:
     text: str
 
 
+@dataclass(frozen=True)
+class CodeBlock:
+    """A fenced code block: ``info`` is the fence's info string (``python runnable``),
+    ``line`` the line of the opening fence in the page's file."""
+
+    lang: str
+    info: str
+    line: int
+    source: str
+
+
+@dataclass(frozen=True)
+class SiteLink:
+    """A link to another section (``/flask/testing.md``), kept so tools can check it
+    against the sections installed: ``path`` is the target's segments."""
+
+    line: int
+    href: str
+    path: tuple
+
+
 @dataclass
 class Document:
     """One page, rendered: what a resource needs to show it and what search needs to index it."""
@@ -66,8 +115,10 @@ class Document:
     toc: list
     chunks: list
     words: int
-    warnings: list = field(default_factory=list)
+    warnings: list = field(default_factory=list)  # of Problem
     children: list = field(default_factory=list)
+    code: list = field(default_factory=list)  # of CodeBlock
+    site_links: list = field(default_factory=list)  # of SiteLink
 
     @property
     def reading_minutes(self):
@@ -106,6 +157,8 @@ class FolderLoader:
         self.section = section
         self.md = md or make_markdown()
         self.parsed = {}  # relative source path (posix) -> (doc, tokens, env)
+        self.lines = {}  # relative source path -> the file's lines (to locate links)
+        self.errors = []  # Problems that make the folder unservable, all reported together
 
     def load(self):
         if not self.folder.is_dir():
@@ -113,6 +166,8 @@ class FolderLoader:
         if not (self.folder / "index.md").is_file():
             raise ContentError(f"content folder {self.folder} has no index.md")
         root = self._read_tree(self.folder, ())
+        if self.errors:
+            raise ContentError.of(self.errors)
         for rel, (doc, tokens, env) in self.parsed.items():
             self._rewrite_links(doc, rel, tokens)
             doc.html = self.md.renderer.render(tokens, self.md.options, env)
@@ -124,28 +179,36 @@ class FolderLoader:
             if entry.is_dir():
                 if not (entry / "index.md").is_file():
                     continue  # a folder of assets, not pages
-                self._check_segment(entry.name, entry)
-                index.children.append(self._read_tree(entry, path + (entry.name,)))
+                if self._check_segment(entry.name, entry / "index.md"):
+                    index.children.append(self._read_tree(entry, path + (entry.name,)))
             elif entry.suffix == ".md" and entry.name != "index.md":
-                self._check_segment(entry.stem, entry)
-                index.children.append(self._read_page(entry, path + (entry.stem,)))
+                if self._check_segment(entry.stem, entry):
+                    index.children.append(self._read_page(entry, path + (entry.stem,)))
         index.children.sort(key=lambda d: (d.order, d.title.lower(), d.path))
         return index
 
     def _check_segment(self, name, entry):
-        if not SEGMENT_RE.match(name):
-            raise ContentError(
-                f"{entry}: {name!r} cannot be a URL segment: use lowercase letters, digits and hyphens"
-            )
+        if SEGMENT_RE.match(name):
+            return True
+        self.errors.append(Problem(
+            entry, 1, f"{name!r} cannot be a URL segment: use lowercase letters, digits and hyphens"
+        ))
+        return False
 
     def _read_page(self, file, path):
         try:
             text = file.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
-            raise ContentError(f"{file}: cannot be read: {exc}") from None
+            # Kept as an empty page so the rest of the folder is still checked.
+            self.errors.append(Problem(file, 1, f"cannot be read: {exc}"))
+            text = ""
         env = {}
         tokens = self.md.parse(text, env)
-        meta = self._front_matter(file, tokens)
+        try:
+            meta = self._front_matter(file, tokens)
+        except ContentError as exc:
+            self.errors.extend(exc.problems)
+            meta = {}
         title, tokens = self._title(meta, tokens)
         doc = Document(
             path=path,
@@ -161,10 +224,11 @@ class FolderLoader:
             words=0,
         )
         if not title:
-            doc.warnings.append(f"{file}: no title (front matter 'title' or a '#' heading)")
+            doc.warnings.append(Problem(file, 1, "no title (front matter 'title' or a '#' heading)"))
         self._collect(doc, tokens)
         rel = file.relative_to(self.folder).as_posix()
         self.parsed[rel] = (doc, tokens, env)
+        self.lines[rel] = text.splitlines()
         return doc
 
     def _front_matter(self, file, tokens):
@@ -176,19 +240,20 @@ class FolderLoader:
             mark = getattr(exc, "problem_mark", None)
             line = mark.line + 2 if mark else 1  # +1 for the opening ---, +1 for 1-based
             problem = getattr(exc, "problem", None) or str(exc)
-            raise ContentError(f"{file}:{line}: invalid front matter: {problem}") from None
+            raise _error(file, line, f"invalid front matter: {problem}") from None
         if meta is None:
             return {}
         if not isinstance(meta, dict):
-            raise ContentError(f"{file}:2: invalid front matter: expected key: value pairs")
+            raise _error(file, 2, "invalid front matter: expected key: value pairs")
         for key, kind in FRONT_MATTER_KEYS.items():
             if key in meta and not isinstance(meta[key], kind):
-                raise ContentError(
-                    f"{file}:2: invalid front matter: {key!r} must be {kind.__name__}, "
-                    f"got {type(meta[key]).__name__}"
+                raise _error(
+                    file, _key_line(tokens[0], key),
+                    f"invalid front matter: {key!r} must be {kind.__name__}, "
+                    f"got {type(meta[key]).__name__}",
                 )
         if "updated" in meta:
-            meta["updated"] = _as_date(file, meta["updated"])
+            meta["updated"] = _as_date(file, _key_line(tokens[0], "updated"), meta["updated"])
         if "tags" in meta:
             meta["tags"] = [str(t) for t in meta["tags"]]
         return meta
@@ -238,6 +303,10 @@ class FolderLoader:
                 words += len(text.split())
             elif tok.type in ("fence", "code_block"):
                 parts.append(tok.content)
+                if tok.type == "fence":
+                    info = tok.info.strip()
+                    line = tok.map[0] + 1 if tok.map else 1
+                    doc.code.append(CodeBlock(info.split(" ")[0], info, line, tok.content))
         if parts or heading:
             doc.chunks.append(Chunk(heading, " ".join(parts)))
         doc.words = words
@@ -246,38 +315,60 @@ class FolderLoader:
         """Relative ``.md`` links become relative URLs of the target page; ``/section/...``
         links become relative to the site root, so the portal can be mounted anywhere."""
         here = (self.section,) + doc.path
-        for tok in _walk(tokens):
-            if tok.type != "link_open":
+        for tok, line in self._links(rel, tokens):
+            if tok.type == "image":
+                src = tok.attrGet("src") or ""
+                if src.startswith("/-/"):  # the portal's own files: /-/static/<plugin>/...
+                    tok.attrSet("src", _relative_url(here, _site_path(src), folder=False))
                 continue
             href = tok.attrGet("href") or ""
             if not href or href.startswith("#") or href.startswith("//") or _SCHEME_RE.match(href):
                 continue
             target, _, fragment = href.partition("#")
-            if target.startswith("/"):
+            if target.startswith("/-/"):
+                new = _relative_url(here, _site_path(target), folder=False)
+            elif target.startswith("/"):
                 url = _site_path(target)
+                doc.site_links.append(SiteLink(line, href, url))
+                new = _relative_url(here, url)
             else:
-                url = self._page_path(doc, rel, target, fragment)
+                url = self._page_path(doc, rel, target, fragment, line)
                 if url is None:
                     continue
-            new = _relative_url(here, url) + (f"#{fragment}" if fragment else "")
-            tok.attrSet("href", new)
+                new = _relative_url(here, url)
+            tok.attrSet("href", new + (f"#{fragment}" if fragment else ""))
 
-    def _page_path(self, doc, rel, target, fragment):
+    def _links(self, rel, tokens):
+        """Each link and image token with the line of the file it is on: markdown-it maps
+        only block tokens to lines, so the line is the first of the block that holds the
+        link's target (the block's first line if the target is spelled differently)."""
+        lines = self.lines.get(rel, [])
+        for block in tokens:
+            for tok in _walk(block.children or ()):
+                if tok.type not in ("link_open", "image"):
+                    continue
+                start, end = block.map or (0, 1)
+                target = tok.attrGet("href") or tok.attrGet("src") or ""
+                line = next((i + 1 for i in range(start, min(end, len(lines)))
+                             if target and target in lines[i]), start + 1)
+                yield tok, line
+
+    def _page_path(self, doc, rel, target, fragment, line=1):
         resolved = posixpath.normpath(posixpath.join(posixpath.dirname(rel), target))
         if resolved.startswith("..") or resolved.startswith("/"):
-            doc.warnings.append(f"{doc.source}: link {target!r} leaves the content folder")
+            doc.warnings.append(Problem(doc.source, line, f"link {target!r} leaves the content folder"))
             return None
         if target.endswith("/") or resolved in self._folders():
             resolved = posixpath.join(resolved, "index.md")
         found = self.parsed.get(resolved)
         if found is None:
-            doc.warnings.append(f"{doc.source}: broken link {target!r}: no page {resolved}")
+            doc.warnings.append(Problem(doc.source, line, f"broken link {target!r}: no page {resolved}"))
             return None
         target_doc = found[0]
         if fragment and fragment not in {h.id for h in _all_headings(target_doc)}:
-            doc.warnings.append(
-                f"{doc.source}: broken link {target}#{fragment}: no heading with that id"
-            )
+            doc.warnings.append(Problem(
+                doc.source, line, f"broken link {target}#{fragment}: no heading with that id"
+            ))
         return (self.section,) + target_doc.path
 
     def _folders(self):
@@ -305,15 +396,27 @@ def _site_path(target):
     return tuple(segments)
 
 
-def _relative_url(here, there):
-    """URL of ``there`` relative to ``here``, both paths of segments served with a trailing slash."""
+def _relative_url(here, there, folder=True):
+    """URL of ``there`` relative to ``here``, both paths of segments served with a trailing
+    slash (``folder=False``: ``there`` is a file, such as a plugin's static asset)."""
     start = "/" + "/".join(here) + "/" if here else "/"
     dest = "/" + "/".join(there) + "/" if there else "/"
     rel = posixpath.relpath(dest, start)
+    if not folder:
+        return rel
     return "./" if rel == "." else rel + "/"
 
 
-def _as_date(file, value):
+def _key_line(front_matter, key):
+    """The line of ``key:`` in a front matter token (its first line if not found)."""
+    first = front_matter.map[0] if front_matter.map else 0
+    for i, text in enumerate(front_matter.content.splitlines()):
+        if text.startswith(f"{key}:"):
+            return first + i + 2  # +1 for the opening ---, +1 for 1-based
+    return first + 2
+
+
+def _as_date(file, line, value):
     if isinstance(value, datetime.datetime):
         return value.date()
     if isinstance(value, datetime.date):
@@ -321,8 +424,8 @@ def _as_date(file, value):
     try:
         return datetime.date.fromisoformat(str(value))
     except ValueError:
-        raise ContentError(
-            f"{file}:2: invalid front matter: 'updated' must be a date (YYYY-MM-DD), got {value!r}"
+        raise _error(
+            file, line, f"invalid front matter: 'updated' must be a date (YYYY-MM-DD), got {value!r}"
         ) from None
 
 

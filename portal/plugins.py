@@ -14,15 +14,22 @@ rest is served. ``portal.plugins.strict = true`` makes the first failure fatal i
 """
 
 import importlib.metadata
+import inspect
 import logging
 import os
+import sys
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+import jinja2
 from pyramid.exceptions import ConfigurationError
 from pyramid.path import AssetResolver
+from pyramid.settings import aslist
+from pyramid_jinja2 import IJinja2Environment
 
-from .content import SEGMENT_RE, ContentError, load_folder
+from . import provenance
+from .content import SEGMENT_RE, ContentError, Problem, load_folder
+from .isolation import guard_subscribers
 from .resources import Root, Section
 
 log = logging.getLogger(__name__)
@@ -54,6 +61,12 @@ class PluginRecord:
     templates: list = field(default_factory=list)
     notes: list = field(default_factory=list)
     api: tuple = SUPPORTED_API_VERSIONS
+    where: str | None = None  # file:line to open for the error
+    registered: list = field(default_factory=list)  # what it registered, where (provenance)
+    template_paths: list = field(default_factory=list)  # its template folders (absolute)
+    failures: int = 0  # at request time (portal.isolation)
+    last_failure: str | None = None
+    switched_off: bool = False
     actions: list = field(default_factory=list, repr=False)
 
     @property
@@ -68,12 +81,17 @@ class PluginRecord:
             "distribution": self.distribution,
             "status": self.status,
             "error": self.error,
+            "error_at": self.where,
             "sections": list(self.sections),
             "entry_point": self.value,
             "api": list(self.api),
             "static": list(self.statics),
             "templates": list(self.templates),
             "notes": list(self.notes),
+            "registered": list(self.registered),
+            "failures": self.failures,
+            "last_failure": self.last_failure,
+            "switched_off": self.switched_off,
         }
 
 
@@ -129,13 +147,15 @@ class PluginLoader:
         for rec in self.plugins.loaded():
             log.info("%s loaded: sections %s", rec.label, ", ".join(rec.sections) or "none")
 
-    def fail(self, rec, message):
+    def fail(self, rec, message, where=None):
         rec.status = "failed"
         rec.error = message
+        rec.where = provenance.format_location(where)
         rec.actions = []
+        rec.registered = []
         for name in rec.sections:
             self.plugins.sections.pop(name, None)
-        text = f"{rec.label}: {message}"
+        text = f"{rec.label}: {message}" + (f" [{rec.where}]" if rec.where else "")
         if self.strict:
             raise PluginError(text)
         log.error("%s", " ".join(text.split()))
@@ -148,17 +168,21 @@ class PluginLoader:
         try:
             try:
                 target = ep.load()
-            except Exception as exc:
-                return self.fail(rec, f"cannot be imported ({ep.value}): {_describe(exc)}")
+            except (Exception, SystemExit) as exc:  # a plugin's sys.exit() must not stop the portal
+                where = provenance.import_location(exc, ep, provenance.plugin_roots(ep))
+                return self.fail(rec, f"cannot be imported ({ep.value}): {_describe(exc)}", where)
             if not self.compatible(rec, target):
                 return None
             if not callable(target) and not callable(getattr(target, "includeme", None)):
-                return self.fail(rec, f"{ep.value} has no includeme(config) function")
+                where = (getattr(target, "__file__", None), 1)
+                return self.fail(rec, f"{ep.value} has no includeme(config) function",
+                                 where if where[0] else provenance.entry_point_location(ep))
             try:
                 self.config.include(target)
-            except Exception as exc:
+            except (Exception, SystemExit) as exc:
                 del self.config.action_state.actions[start:]
-                return self.fail(rec, f"includeme failed: {_describe(exc)}")
+                where = provenance.exception_location(exc, provenance.plugin_roots(ep))
+                return self.fail(rec, f"includeme failed: {_describe(exc)}", where)
             rec.actions = self.config.action_state.actions[start:]
             del self.config.action_state.actions[start:]
         finally:
@@ -166,17 +190,30 @@ class PluginLoader:
         return None
 
     def compatible(self, rec, target):
-        declared = getattr(target, "PORTAL_API", None)
+        """A plugin may declare the plugin API versions it supports in its module:
+        ``PORTAL_API = 1`` or ``PORTAL_API = (1, 2)``; none declared means version 1."""
+        module = target if inspect.ismodule(target) else sys.modules.get(getattr(target, "__module__", ""))
+        declared = getattr(target, "PORTAL_API", getattr(module, "PORTAL_API", None))
         if declared is None:
             return True
-        versions = (declared,) if isinstance(declared, int) else tuple(declared)
+        where = provenance.assignment_location(module, "PORTAL_API")
+        speaks = ", ".join(map(str, SUPPORTED_API_VERSIONS))
+        try:
+            versions = (declared,) if isinstance(declared, int) else tuple(declared)
+        except TypeError:
+            versions = ()
+        if not versions or not all(isinstance(v, int) and not isinstance(v, bool) for v in versions):
+            self.fail(rec, f"PORTAL_API must be a version number or a tuple of them, such as "
+                           f"PORTAL_API = ({speaks},); got {declared!r}", where)
+            return False
         rec.api = versions
         if not set(versions) & set(SUPPORTED_API_VERSIONS):
-            speaks = ", ".join(map(str, SUPPORTED_API_VERSIONS))
             self.fail(
                 rec,
                 f"supports plugin API version {', '.join(map(str, versions))}, "
-                f"but this portal speaks version {speaks}",
+                f"but this portal speaks version {speaks}: install a release of the plugin "
+                f"made for plugin API {speaks}, or a portal that speaks its version",
+                where,
             )
             return False
         return True
@@ -205,19 +242,32 @@ class PluginLoader:
             where = "; ".join(f"{rec.label} at {_where(action)}" for rec, action in claimants)
             for rec in recs:
                 others = ", ".join(r.label for r in recs if r is not rec)
+                info = next(a for r, a in claimants if r is rec).get("info")
                 self.fail(
                     rec,
                     f"{what} is also claimed by {others} ({where}); uninstall or disable one, "
                     "or choose the owner with portal.plugins.owners",
+                    (info.file, info.line) if getattr(info, "file", None) else None,
                 )
 
     def commit(self, rec):
+        """Commit one plugin's actions. ``current`` names it meanwhile, so the view
+        deriver of ``portal.isolation`` knows whose views it wraps."""
         self.config.action_state.actions.extend(rec.actions)
+        self.plugins.current = rec
         try:
             self.config.commit()
         except Exception as exc:
             cause = getattr(exc, "evalue", exc)
-            self.fail(rec, f"configuration failed: {_describe(cause)}")
+            info = getattr(exc, "info", None)
+            where = (info.file, info.line) if getattr(info, "file", None) else None
+            return self.fail(rec, f"configuration failed: {_describe(cause)}", where)
+        finally:
+            self.plugins.current = None
+        introspectables = [i for action in rec.actions for i in action.get("introspectables", ())]
+        guard_subscribers(self.config.registry, rec, introspectables)
+        rec.registered = provenance.registrations(rec.actions)
+        return None
 
 
 def record_for(ep):
@@ -321,22 +371,66 @@ def add_portal_static(config, spec, name=None):
 
 def add_portal_templates(config, spec):
     """Put a plugin's template folder before the core's: a template there with the name of
-    a core template (``page.jinja2``, ``layout.jinja2``, ...) replaces it."""
+    a core template (``page.jinja2``, ``layout.jinja2``, ...) replaces it.
+
+    Every template is parsed here, so a syntax error fails the plugin at start-up with
+    its file and line; an error while rendering leaves the override out for that page
+    (``portal.isolation``)."""
     path = _resolve_folder(config, spec, "templates")
     if not os.path.isdir(path):
         raise ConfigurationError(f"templates folder {spec} does not exist ({path})")
+    names = sorted(os.path.relpath(os.path.join(d, f), path).replace(os.sep, "/")
+                   for d, _, files in os.walk(path) for f in files if f.endswith(".jinja2"))
+    env = config.registry.queryUtility(IJinja2Environment, name=".jinja2")
+    if env is not None:
+        problems = []
+        for name in names:
+            file = os.path.join(path, name)
+            try:
+                with open(file, encoding="utf-8") as f:
+                    env.parse(f.read(), name, file)
+            except jinja2.TemplateSyntaxError as exc:
+                problems.append(Problem(file, exc.lineno, f"template syntax error: {exc.message}"))
+            except (OSError, UnicodeDecodeError) as exc:
+                problems.append(Problem(file, 1, f"template cannot be read: {exc}"))
+        if problems:
+            raise ContentError.of(problems)
     config.add_jinja2_search_path(spec, prepend=True)
+    core = AssetResolver().resolve("portal:templates").abspath()
+    overrides = [n for n in names if os.path.isfile(os.path.join(core, n))]
+    intr = config.introspectable("portal templates", spec, spec, "portal templates")
+    intr["templates"] = names
+    intr["overrides"] = overrides
+    config.action(None, introspectables=(intr,))
     rec = _current(config)
     if rec is not None:
-        rec.templates.extend(
-            sorted(os.path.relpath(os.path.join(d, f), path)
-                   for d, _, files in os.walk(path) for f in files if f.endswith(".jinja2"))
-        )
+        rec.templates.extend(names)
+        rec.template_paths.append(path)
+
+
+class SectionPredicate:
+    """``section="acme"`` (or several names): the context is a page of that section. A
+    plugin registers views on the core's ``Page`` and ``Section`` types for its own
+    section only, and when such a view fails the core's view answers instead."""
+
+    def __init__(self, val, config):
+        self.names = frozenset(aslist(val) if isinstance(val, str) else val)
+
+    def text(self):
+        return f"section = {sorted(self.names)}"
+
+    phash = text
+
+    def __call__(self, context, request):
+        section = getattr(context, "section", None)
+        return section is not None and section.__name__ in self.names
 
 
 def includeme(config):
     """Load every installed plugin. Include this last: the core's own configuration is
     committed first, so plugins override the core instead of conflicting with it."""
+    config.include(".isolation")
+    config.add_view_predicate("section", SectionPredicate)
     config.add_directive("add_portal_section", add_portal_section)
     config.add_directive("add_portal_static", add_portal_static)
     config.add_directive("add_portal_templates", add_portal_templates)

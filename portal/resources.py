@@ -22,6 +22,9 @@ class Root:
 
     def __init__(self, sections=()):
         self.sections = {}
+        # Sections of plugins switched off after repeated failures (portal.isolation):
+        # still found, so they answer 503, but no longer listed.
+        self.switched_off = set()
         for section in sorted(sections, key=lambda s: (s.order, s.title.lower())):
             section.__parent__ = self
             self.sections[section.__name__] = section
@@ -33,7 +36,7 @@ class Root:
         return self.sections[name]
 
     def __iter__(self):
-        return iter(self.sections.values())
+        return (s for name, s in self.sections.items() if name not in self.switched_off)
 
     def pages(self):
         """Every section and page, in reading order."""

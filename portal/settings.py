@@ -21,6 +21,10 @@ DEFAULTS = {
     "portal.plugins.disabled": ((), aslist),
     "portal.plugins.only": ((), aslist),
     "portal.plugins.owners": ((), aslist),
+    # A plugin failing this many times within the window (seconds) is switched off until
+    # the process restarts (portal.isolation); 0 never switches one off.
+    "portal.plugins.failure_threshold": (5, int),
+    "portal.plugins.failure_window": (600, int),
     "portal.cookies.secure": (False, asbool),
     "portal.hsts": (False, asbool),
     "portal.max_body_bytes": (65536, int),

@@ -2,6 +2,7 @@
 
 from pyramid.view import view_config
 
+from ..plugins import PLUGIN_API_VERSION, SUPPORTED_API_VERSIONS
 from ..resources import Backstage
 
 
@@ -18,4 +19,8 @@ def plugins_page(context, request):
 @view_config(context=Backstage, name="plugins.json", renderer="json",
              request_method=("GET", "HEAD"), permission="view")
 def plugins_json(context, request):
-    return {"plugins": plugin_table(request)}
+    return {
+        "api_version": PLUGIN_API_VERSION,
+        "api_versions": list(SUPPORTED_API_VERSIONS),
+        "plugins": plugin_table(request),
+    }
