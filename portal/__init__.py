@@ -12,6 +12,8 @@ def main(global_config, **settings):
     settings = load_settings(settings, os.environ)
     with Configurator(settings=settings) as config:
         config.include("pyramid_jinja2")
+        config.include(".headers")
+        config.include(".caching")
         config.include(".templating")
         config.include(".security")
         config.include(".models")

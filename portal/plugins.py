@@ -364,7 +364,8 @@ def add_portal_static(config, spec, name=None):
     path = _resolve_folder(config, spec, "static")
     if not os.path.isdir(path):
         raise ConfigurationError(f"static folder {spec} does not exist ({path})")
-    config.add_static_view(name=f"-/static/{name}", path=spec)
+    # Long-lived, with cache-busting URLs, like the core's own (portal.caching).
+    config.add_busted_static_view(f"-/static/{name}", spec)
     if rec is not None:
         rec.statics.append(f"/-/static/{name}/")
 

@@ -16,4 +16,5 @@ def add_globals(event):
 def includeme(config):
     config.add_jinja2_search_path("portal:templates", name=".jinja2")
     config.add_subscriber(add_globals, BeforeRender)
-    config.add_static_view("-/static/portal", "portal:static", cache_max_age=3600)
+    # Long-lived, with cache-busting URLs (portal.caching).
+    config.add_busted_static_view("-/static/portal", "portal:static")

@@ -8,6 +8,7 @@ put a session of their own in the WSGI environ under ``app.dbsession``.
 
 import zope.sqlalchemy
 from sqlalchemy import engine_from_config, event
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import configure_mappers, sessionmaker
 
 # Import every model module so the mappers (and the metadata Alembic compares) are complete.
@@ -16,7 +17,11 @@ from .meta import Base  # noqa: F401
 
 
 def get_engine(settings, prefix="sqlalchemy."):
-    engine = engine_from_config(settings, prefix, pool_pre_ping=True)
+    kwargs = {}
+    if make_url(settings[prefix + "url"]).get_backend_name() == "postgresql":
+        # An unreachable server fails fast (a 503, /readyz false) instead of hanging workers.
+        kwargs["connect_args"] = {"connect_timeout": settings.get("portal.db.connect_timeout", 5)}
+    engine = engine_from_config(settings, prefix, pool_pre_ping=True, **kwargs)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     return engine

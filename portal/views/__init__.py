@@ -2,4 +2,6 @@
 
 
 def includeme(config):
+    config.include(".health")  # /healthz and /readyz routes (URL dispatch)
+    config.include(".outage")  # the database_outage predicate of its exception views
     config.scan()

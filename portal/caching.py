@@ -1,0 +1,120 @@
+"""HTTP caching: ETags and conditional GET for rendered pages, long-lived static files.
+
+Rendered pages and JSON listings get an ETag computed from the body, and answer 304 Not
+Modified to a request whose ``If-None-Match`` matches: a reader's browser (or a cache in
+front) revalidates each time (``no-cache``) but downloads a page again only when it
+changed. A response built for one reader (it used the session, which holds the CSRF token
+and the reader's identity; it sets a cookie; or the request carried cookies) is marked
+``private`` so no shared cache keeps it; the rest is ``public``. ``Vary: Cookie`` keeps a
+cache from serving one reader's copy to another. A view that sets its own Cache-Control
+or ETag keeps it.
+
+Static files are served with a one-year lifetime and URLs that change when the file
+does: ``request.static_url`` adds ``?v=<hash of the file>`` through a Pyramid cache buster
+(``config.add_cache_buster``), for the core's files and for every plugin's
+(``config.add_portal_static``).
+"""
+
+import hashlib
+import os
+import re
+import time
+
+from pyramid.events import NewResponse
+from pyramid.path import AssetResolver
+from pyramid.static import QueryStringCacheBuster
+
+CACHEABLE_TYPES = ("text/html", "application/json", "application/atom+xml", "application/xml")
+
+
+# Hidden form fields whose value changes on every render without changing what the reader
+# sees: the comment form's signed "shown at" stamp (portal.readers.form_stamp). They are
+# left out of the ETag, and the hour is put in instead, so a page revalidated with a 304
+# keeps a stamp at most an hour old (stamps are accepted for a day).
+VOLATILE_INPUT_RE = re.compile(rb'(<input type="hidden" name="stamp" value=")[^"]*(")')
+
+
+def body_etag(body, now=None):
+    stable, volatile = VOLATILE_INPUT_RE.subn(rb"\1\2", body)
+    digest = hashlib.blake2b(stable, digest_size=12)
+    if volatile:
+        digest.update(str(int((now or time.time()) // 3600)).encode())
+    return digest.hexdigest()
+
+
+def is_per_reader(request, response):
+    # Reading an empty session is not per-reader state; storing something in it (a CSRF
+    # token, a login) sets its cookie, and a reader who sent cookies may see their own.
+    return "HTTP_COOKIE" in request.environ or "Set-Cookie" in response.headers
+
+
+def conditional_get(event):
+    """``NewResponse`` subscriber: it runs after the response callbacks (where the session
+    sets its cookie), so it sees the response exactly as the reader will."""
+    request, response = event.request, event.response
+    if (
+        request.method not in ("GET", "HEAD")
+        or response.status_code != 200
+        or response.content_type not in CACHEABLE_TYPES
+    ):
+        return
+    if "Cache-Control" not in response.headers:
+        scope = "private" if is_per_reader(request, response) else "public"
+        response.headers["Cache-Control"] = f"{scope}, no-cache"
+        response.vary = tuple(response.vary or ()) + ("Cookie",)
+    if response.etag is None and isinstance(response.app_iter, (list, tuple)):
+        response.etag = body_etag(response.body)
+    # WebOb answers 304 itself when If-None-Match matches the ETag.
+    response.conditional_response = True
+
+
+class FileHashCacheBuster(QueryStringCacheBuster):
+    """``?v=<hash of the file's bytes>``: the URL changes exactly when the file does.
+
+    Hashes are computed once per file; with ``reload`` (development) a changed
+    modification time computes it again."""
+
+    def __init__(self, reload=False, param="v"):
+        super().__init__(param=param)
+        self.reload = reload
+        self.tokens = {}
+        self.resolver = AssetResolver()
+
+    def tokenize(self, request, subpath, kw):
+        path = self.resolver.resolve(kw["rawspec"]).abspath()
+        stamp = _mtime(path) if self.reload else None
+        known = self.tokens.get(path)
+        if known is not None and known[0] == stamp:
+            return known[1]
+        try:
+            with open(path, "rb") as f:
+                token = hashlib.blake2b(f.read(), digest_size=6).hexdigest()
+        except OSError:
+            token = "missing"
+        self.tokens[path] = (stamp, token)
+        return token
+
+
+def _mtime(path):
+    try:
+        return os.stat(path).st_mtime_ns
+    except OSError:
+        return None
+
+
+def add_busted_static_view(config, name, spec):
+    """A static view whose files live a year in caches, with cache-busting URLs."""
+    settings = config.get_settings()
+    config.add_static_view(name=name, path=spec, cache_max_age=settings["portal.static.max_age"])
+    if not spec.endswith((":", "/")):
+        spec += "/"
+    config.add_cache_buster(spec, config.registry.portal_cache_buster)
+
+
+def includeme(config):
+    settings = config.get_settings()
+    config.registry.portal_cache_buster = FileHashCacheBuster(
+        reload=bool(settings.get("pyramid.reload_assets") or settings.get("pyramid.reload_templates"))
+    )
+    config.add_directive("add_busted_static_view", add_busted_static_view)
+    config.add_subscriber(conditional_get, NewResponse)
