@@ -39,7 +39,11 @@ DEFAULTS = {
     "portal.comments.rate_limit": (5, int),
     "portal.comments.rate_window": (600, int),
     "portal.comments.edit_window": (900, int),
-    "portal.comments.page_size": (50, int),
+    "portal.comments.page_size": (20, int),
+    "portal.comments.thread_replies": (100, int),
+    "portal.comments.feed_size": (50, int),
+    "portal.login.rate_limit": (10, int),
+    "portal.login.rate_window": (900, int),
     "retry.attempts": (3, int),
 }
 
