@@ -17,8 +17,10 @@ def main(global_config, **settings):
         config.include(".templating")
         config.include(".security")
         config.include(".models")
+        config.include(".retry")
         config.include(".resources")
         config.include(".events")
+        config.include(".views.api")
         config.include(".views")
         # Last: commits the core, then loads every plugin on its own (see portal.plugins).
         config.include(".plugins")

@@ -43,6 +43,16 @@ class Root:
         for section in self:
             yield from section.walk()
 
+    def find(self, key):
+        """The section or page whose ``key`` is ``key`` (``section/page``), or None."""
+        node = self
+        try:
+            for name in key.split("/"):
+                node = node.sections[name] if node is self else node.children[name]
+        except (KeyError, AttributeError):
+            return None
+        return node if node is not self else None
+
 
 class Node:
     """A section or a page: a rendered document and the pages below it."""
@@ -148,9 +158,23 @@ class Backstage:
     def __init__(self, parent):
         self.__parent__ = parent
         self.children = {}
+        self.children["moderation"] = Moderation(self)
 
     def __getitem__(self, name):
         return self.children[name]
+
+
+class Moderation:
+    """``/-/moderation/``: the comment queue; only moderators may ``moderate``."""
+
+    __name__ = "moderation"
+    __acl__ = [(Allow, MODERATOR, "moderate")]
+
+    def __init__(self, parent):
+        self.__parent__ = parent
+
+    def __getitem__(self, name):
+        raise KeyError(name)
 
 
 def root_factory(request):

@@ -71,3 +71,32 @@ def app_on_both(portal_app_factory, database_url):
         return portal_app_factory(**{"sqlalchemy.url": database_url, **settings})
 
     return factory
+
+
+# -- comments, ratings and moderation (issue 4) --------------------------------------------
+
+DEMO_PLUGIN = {
+    "portal_demo/__init__.py": """
+        def includeme(config):
+            config.add_portal_section("demo", title="Demo", content="portal_demo:content",
+                                      summary="A section for the discussion tests.")
+    """,
+    "portal_demo/content/index.md": "# Demo\n\nThe demo section.\n",
+    "portal_demo/content/first.md": "---\norder: 1\n---\n# First page\n\nSome text.\n",
+    "portal_demo/content/second.md": "---\norder: 2\n---\n# Second page\n\nMore text.\n",
+    "portal_demo/content/guide/index.md": "---\norder: 3\n---\n# Guide\n\nA folder.\n",
+    "portal_demo/content/guide/deep.md": "# Deep page\n\nNested.\n",
+}
+
+
+@pytest.fixture
+def demo_app(installed_plugin, app_on_both):
+    """``demo_app(**settings)``: the portal with one small section, ``demo`` (pages
+    ``demo/first``, ``demo/second``, ``demo/guide``, ``demo/guide/deep``), on SQLite and
+    again on PostgreSQL."""
+    installed_plugin("demo", DEMO_PLUGIN)
+
+    def factory(**settings):
+        return app_on_both(**{"portal.plugins.only": "demo", **settings})
+
+    return factory

@@ -34,6 +34,12 @@ def page(context, request):
     redirect = canonical_redirect(context, request)
     if redirect is not None:
         return redirect
+    return page_value(context, request)
+
+
+def page_value(context, request):
+    """What page.jinja2 needs for ``context``; also used by views that answer a form
+    post on a page by showing the page again (with the form's errors)."""
     section = context.section
     previous, following = section.neighbours(context)
     value = {

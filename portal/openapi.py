@@ -1,0 +1,278 @@
+"""The OpenAPI 3.1 document of ``/api/v1/`` (served at ``/api/v1/openapi.json``).
+
+Written by hand beside the views (portal.views.api); tests/test_api.py checks that every
+path and method here is a route and view of the application and the other way round, and
+that real responses validate against the schemas below."""
+
+ERROR = {"$ref": "#/components/schemas/Error"}
+KEY = {
+    "name": "key",
+    "in": "path",
+    "required": True,
+    "description": "The page key: the page's path without slashes at the ends, e.g. "
+                   "`pyramid/security` (a section's own page is just `pyramid`).",
+    "schema": {"type": "string", "pattern": "^[a-z0-9-]+(/[a-z0-9-]+)*$"},
+}
+CSRF_HEADER = {
+    "name": "X-CSRF-Token",
+    "in": "header",
+    "required": False,
+    "description": "Required when the request carries any `portal_*` cookie (a browser "
+                   "session): the token from `GET /api/v1/csrf`. Requests without cookies "
+                   "need none.",
+    "schema": {"type": "string"},
+}
+
+
+def _error(description):
+    return {"description": description, "content": {"application/json": {"schema": ERROR}}}
+
+
+def _json(schema, description):
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+BAD_BODY = {
+    "400": _error("Invalid input: `fields` names every bad field (missing, wrong type, "
+                  "unknown, out of range, invalid JSON or UTF-8 under `body`)."),
+    "403": _error("Cookies were sent without the right `X-CSRF-Token` header."),
+    "404": _error("No page has this key."),
+    "413": _error("The body is larger than the site's limit (64 KiB by default)."),
+    "415": _error("The body is not `application/json`."),
+}
+
+SCHEMAS = {
+    "Error": {
+        "type": "object",
+        "required": ["error", "status", "fields"],
+        "properties": {
+            "error": {"type": "string", "description": "What went wrong, for people."},
+            "status": {"type": "integer"},
+            "fields": {
+                "type": "object",
+                "description": "Each bad field (or header, or `body`) and its problem.",
+                "additionalProperties": {"type": "string"},
+            },
+        },
+    },
+    "Comment": {
+        "type": "object",
+        "required": ["id", "parent", "placeholder", "author", "moderator", "html", "pending",
+                     "created", "updated", "in_reply_to", "replies"],
+        "properties": {
+            "id": {"type": "integer"},
+            "parent": {"type": ["integer", "null"], "description": "The comment answered."},
+            "placeholder": {
+                "type": "boolean",
+                "description": "A deleted or hidden comment kept because replies below it "
+                               "are visible; `author` and `html` are null.",
+            },
+            "author": {"type": ["string", "null"]},
+            "moderator": {"type": "boolean", "description": "Posted by a moderator."},
+            "html": {"type": ["string", "null"],
+                     "description": "The comment's Markdown rendered and sanitized."},
+            "pending": {
+                "type": "boolean",
+                "description": "Waiting for a moderator: only its author sees it.",
+            },
+            "created": {"type": "string", "format": "date-time"},
+            "updated": {"type": "string", "format": "date-time"},
+            "in_reply_to": {
+                "type": ["integer", "null"],
+                "description": "Set when the comment is shown away from its parent (the "
+                               "thread's deepest level, or the parent is not in this list).",
+            },
+            "replies": {"type": "array", "items": {"$ref": "#/components/schemas/Comment"}},
+            "more_replies": {
+                "type": "integer",
+                "description": "Top-level comments only: visible replies not included.",
+            },
+        },
+    },
+    "CommentList": {
+        "type": "object",
+        "required": ["page", "sort", "count", "threads", "next", "stamp"],
+        "properties": {
+            "page": {"type": "string"},
+            "sort": {"enum": ["oldest", "newest"]},
+            "count": {"type": "integer", "description": "Approved comments on the page."},
+            "threads": {"type": "array", "items": {"$ref": "#/components/schemas/Comment"}},
+            "next": {"type": ["string", "null"],
+                     "description": "Pass as `after` for the next page; null at the end."},
+            "stamp": {"type": "string",
+                      "description": "Send back as `stamp` when posting a comment."},
+        },
+    },
+    "NewComment": {
+        "type": "object",
+        "required": ["body", "stamp"],
+        "additionalProperties": False,
+        "properties": {
+            "body": {"type": "string", "minLength": 1, "maxLength": 5000,
+                     "description": "Markdown (CommonMark, no HTML, http(s) and mailto "
+                                    "links only, at most 3 links by default)."},
+            "stamp": {"type": "string",
+                      "description": "The `stamp` of GET .../comments; a post that comes "
+                                     "sooner than the site's minimum (3 s) after it, or a "
+                                     "day later, is refused."},
+            "name": {"type": ["string", "null"], "maxLength": 80},
+            "parent": {"type": ["integer", "null"],
+                       "description": "The id of an approved comment on the same page."},
+            "website": {"type": ["string", "null"],
+                        "description": "Must be empty or absent (a spam trap)."},
+        },
+    },
+    "RatingSummary": {
+        "type": "object",
+        "required": ["page", "count", "mean", "histogram", "mine"],
+        "properties": {
+            "page": {"type": "string"},
+            "count": {"type": "integer"},
+            "mean": {"type": ["number", "null"]},
+            "histogram": {
+                "type": "object",
+                "required": ["1", "2", "3", "4", "5"],
+                "additionalProperties": {"type": "integer"},
+                "description": "Ratings per number of stars.",
+            },
+            "mine": {"type": ["integer", "null"], "minimum": 1, "maximum": 5,
+                     "description": "This reader's own rating."},
+        },
+    },
+    "MyRating": {
+        "type": "object",
+        "required": ["page", "stars"],
+        "properties": {
+            "page": {"type": "string"},
+            "stars": {"type": ["integer", "null"], "minimum": 1, "maximum": 5},
+        },
+    },
+    "NewRating": {
+        "type": "object",
+        "required": ["stars"],
+        "additionalProperties": False,
+        "properties": {"stars": {"type": "integer", "minimum": 1, "maximum": 5}},
+    },
+    "CSRFToken": {
+        "type": "object",
+        "required": ["csrf_token", "header"],
+        "properties": {"csrf_token": {"type": "string"}, "header": {"const": "X-CSRF-Token"}},
+    },
+}
+
+
+def paths():
+    return {
+        "/api/v1/openapi.json": {
+            "get": {
+                "operationId": "openapi",
+                "summary": "This document.",
+                "responses": {"200": {"description": "The OpenAPI document.",
+                                      "content": {"application/json": {}}}},
+            },
+        },
+        "/api/v1/csrf": {
+            "get": {
+                "operationId": "csrfToken",
+                "summary": "The CSRF token of this browser session (sets the session cookie).",
+                "responses": {"200": _json({"$ref": "#/components/schemas/CSRFToken"},
+                                           "The token to send as `X-CSRF-Token`.")},
+            },
+        },
+        "/api/v1/pages/{key}/comments": {
+            "parameters": [KEY],
+            "get": {
+                "operationId": "listComments",
+                "summary": "A page's comment threads, keyset-paginated.",
+                "parameters": [
+                    {"name": "sort", "in": "query", "schema": {"enum": ["oldest", "newest"],
+                                                               "default": "oldest"}},
+                    {"name": "after", "in": "query", "schema": {"type": "string"},
+                     "description": "The `next` of the previous page."},
+                    {"name": "limit", "in": "query",
+                     "schema": {"type": "integer", "minimum": 1, "maximum": 100,
+                                "default": 20}},
+                ],
+                "responses": {
+                    "200": _json({"$ref": "#/components/schemas/CommentList"},
+                                 "Threads, replies nested up to three levels below."),
+                    "400": _error("A bad `sort`, `limit` or `after`."),
+                    "404": _error("No page has this key."),
+                },
+            },
+            "post": {
+                "operationId": "postComment",
+                "summary": "Post a comment or a reply.",
+                "parameters": [CSRF_HEADER],
+                "requestBody": {"required": True, "content": {"application/json": {
+                    "schema": {"$ref": "#/components/schemas/NewComment"}}}},
+                "responses": {
+                    "201": _json({"$ref": "#/components/schemas/Comment"},
+                                 "Stored; `pending` when it waits for a moderator."),
+                    **BAD_BODY,
+                    "429": _error("Too many comments from this address; see Retry-After."),
+                },
+            },
+        },
+        "/api/v1/pages/{key}/rating": {
+            "parameters": [KEY],
+            "get": {
+                "operationId": "ratingSummary",
+                "summary": "Mean, count and histogram of a page's ratings, and yours.",
+                "responses": {
+                    "200": _json({"$ref": "#/components/schemas/RatingSummary"}, "The summary."),
+                    "404": _error("No page has this key."),
+                },
+            },
+        },
+        "/api/v1/pages/{key}/rating/mine": {
+            "parameters": [KEY],
+            "get": {
+                "operationId": "myRating",
+                "summary": "Your own rating of a page (null if none).",
+                "responses": {
+                    "200": _json({"$ref": "#/components/schemas/MyRating"}, "Your rating."),
+                    "404": _error("No page has this key."),
+                },
+            },
+            "put": {
+                "operationId": "putMyRating",
+                "summary": "Rate a page 1 to 5, or change your rating (one per reader).",
+                "parameters": [CSRF_HEADER],
+                "requestBody": {"required": True, "content": {"application/json": {
+                    "schema": {"$ref": "#/components/schemas/NewRating"}}}},
+                "responses": {
+                    "200": _json({"$ref": "#/components/schemas/RatingSummary"},
+                                 "The page's new summary."),
+                    **BAD_BODY,
+                },
+            },
+        },
+    }
+
+
+def document(request):
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": f"{request.registry.settings['portal.site_name']} API",
+            "version": "1",
+            "description": (
+                "Comments and ratings of the portal's pages. Readers are anonymous: the "
+                "`portal_reader` cookie (set on the first post or rating) identifies them; "
+                "a moderator logged in at /-/moderation/@@login rates as themselves. "
+                "Unsafe requests that carry cookies must send `X-CSRF-Token`."
+            ),
+        },
+        "servers": [{"url": request.application_url}],
+        "paths": paths(),
+        "components": {
+            "schemas": SCHEMAS,
+            "securitySchemes": {
+                "csrfToken": {"type": "apiKey", "in": "header", "name": "X-CSRF-Token",
+                              "description": "Needed with cookies on POST and PUT."},
+                "readerCookie": {"type": "apiKey", "in": "cookie", "name": "portal_reader"},
+                "session": {"type": "apiKey", "in": "cookie", "name": "portal_session"},
+            },
+        },
+    }
