@@ -35,5 +35,10 @@ serve: db
 test: install-test
 	$(BIN)/pytest $(PYTEST_ARGS)
 
+# The benchmark (bench/run.py): wrk from Debian when it can be installed, else bench/load.py.
+bench: install
+	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && apt-get install -y -q wrk >/dev/null; } || echo "wrk is not installed: bench/load.py generates the load"
+	$(BIN)/python bench/run.py
+
 clean:
 	rm -rf $(VENV) build dist *.egg-info plugins/*/build plugins/*/*.egg-info
