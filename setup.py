@@ -27,6 +27,8 @@ extras = {
     # PostgreSQL in production: psycopg 3 with its binary wheel.
     "postgresql": ["psycopg[binary]>=3.1"],
     "dev": ["pyramid-debugtoolbar>=4.12"],
+    # The test kit for plugin authors (portal.testing): what a plugin's tests need.
+    "testkit": ["pytest>=8.0", "webtest>=3.0"],
     "testing": [
         "build>=1.0",
         "playwright>=1.45",

@@ -62,6 +62,7 @@ class PluginRecord:
     notes: list = field(default_factory=list)
     api: tuple = SUPPORTED_API_VERSIONS
     where: str | None = None  # file:line to open for the error
+    problems: list = field(default_factory=list)  # every located problem behind the error
     registered: list = field(default_factory=list)  # what it registered, where (provenance)
     template_paths: list = field(default_factory=list)  # its template folders (absolute)
     failures: int = 0  # at request time (portal.isolation)
@@ -147,10 +148,11 @@ class PluginLoader:
         for rec in self.plugins.loaded():
             log.info("%s loaded: sections %s", rec.label, ", ".join(rec.sections) or "none")
 
-    def fail(self, rec, message, where=None):
+    def fail(self, rec, message, where=None, problems=()):
         rec.status = "failed"
         rec.error = message
         rec.where = provenance.format_location(where)
+        rec.problems = list(problems)
         rec.actions = []
         rec.registered = []
         for name in rec.sections:
@@ -182,7 +184,8 @@ class PluginLoader:
             except (Exception, SystemExit) as exc:
                 del self.config.action_state.actions[start:]
                 where = provenance.exception_location(exc, provenance.plugin_roots(ep))
-                return self.fail(rec, f"includeme failed: {_describe(exc)}", where)
+                return self.fail(rec, f"includeme failed: {_describe(exc)}", where,
+                                 getattr(exc, "problems", ()))
             rec.actions = self.config.action_state.actions[start:]
             del self.config.action_state.actions[start:]
         finally:
@@ -336,7 +339,7 @@ def add_portal_section(config, name, *, title, content, summary="", order=100):
     try:
         doc = load_folder(folder, name)
     except ContentError as exc:
-        raise ContentError(f"section {name!r}: {exc}") from None
+        raise ContentError(f"section {name!r}: {exc}", exc.problems) from None
     rec = _current(config)
     plugin = rec.name if rec else None
     section = Section(name, doc, title=title.strip(), summary=summary.strip(), order=order,

@@ -11,9 +11,17 @@ Fixtures, and what each stands on::
 
 A plugin author's test needs only::
 
-    def test_my_section(portal_app_factory):
-        app = portal_app_factory(plugins=["acme"])
-        assert "Acme" in app.get("/acme/").text
+    from portal.testing import section_pages
+
+    def test_every_page_answers_with_its_title(portal_app_factory):
+        app = portal_app_factory(plugins=["acme"], strict=True)
+        for url, title in section_pages(app, "acme"):
+            assert title in app.get(url).html.title.get_text()
+
+``plugins=[...]`` names installed plugins (their entry point names); a name that is not
+installed is an error, so a test cannot pass against a portal without its plugin.
+``strict=True`` makes a plugin that fails to load raise with the portal's message instead
+of being listed as failed (what a plugin's own tests want; see docs/plugins.md).
 """
 
 import importlib
@@ -45,10 +53,38 @@ def build_app(settings, plugins=None):
 
     settings = dict(settings)
     if plugins is not None:
+        _require_installed(plugins)
         # A name no plugin has keeps "only these" meaning "none" for an empty list.
         settings["portal.plugins.only"] = " ".join(plugins) or "-"
     app = main({}, **settings)
     return webtest.TestApp(app, extra_environ={"REMOTE_ADDR": "192.0.2.10"})
+
+
+def _require_installed(names):
+    from .plugins import discover
+
+    installed = sorted({ep.name for ep in discover()})
+    missing = [name for name in names if name not in installed]
+    if missing:
+        raise LookupError(
+            f"no installed plugin is named {', '.join(map(repr, missing))} "
+            f"(installed: {', '.join(installed) or 'none'}); install the plugin's package "
+            "into this environment first, e.g. `pip install -e .` in its folder"
+        )
+
+
+def section_pages(app, section):
+    """``(path, title)`` of section ``section``'s landing page and of every page in it, in
+    reading order, from the portal ``app`` (a ``webtest.TestApp`` of ``build_app``)."""
+    registry = app.app.registry
+    if section not in registry.portal_root.sections:
+        plugins = {rec.name: rec for rec in registry.portal_plugins}
+        owner = next((rec for rec in plugins.values() if section in rec.sections), None)
+        problems = "; ".join(f"{rec.label}: {rec.error}" for rec in plugins.values() if rec.error)
+        raise LookupError(f"no section {section!r} in this portal"
+                          + (f" (owned by {owner.label})" if owner else "")
+                          + (f"; failed plugins: {problems}" if problems else ""))
+    return [("/" + node.key + "/", node.title) for node in registry.portal_root[section].walk()]
 
 
 @pytest.fixture(scope="session")
@@ -78,9 +114,11 @@ def portal_settings(portal_database_url):
 
 @pytest.fixture
 def portal_app_factory(portal_settings):
-    """Build a portal: ``portal_app_factory(plugins=["acme"], **settings)``."""
+    """Build a portal: ``portal_app_factory(plugins=["acme"], strict=True, **settings)``."""
 
-    def factory(plugins=None, **overrides):
+    def factory(plugins=None, *, strict=None, **overrides):
+        if strict is not None:
+            overrides["portal.plugins.strict"] = "true" if strict else "false"
         return build_app({**portal_settings, **overrides}, plugins=plugins)
 
     return factory
