@@ -6,13 +6,14 @@ import sys
 
 from pyramid.exceptions import ConfigurationError
 
-from . import db, plugins
+from . import db, moderators, plugins
 
 
 def build_parser():
     parser = argparse.ArgumentParser(prog="portal", description="Run and manage the portal.")
     subparsers = parser.add_subparsers(dest="command", required=True)
     db.register(subparsers)
+    moderators.register(subparsers)
     plugins.register(subparsers)
     return parser
 
