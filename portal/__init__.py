@@ -14,6 +14,7 @@ def main(global_config, **settings):
         config.include("pyramid_jinja2")
         config.include(".headers")
         config.include(".caching")
+        config.include(".pagecache")
         config.include(".templating")
         config.include(".security")
         config.include(".models")

@@ -31,6 +31,8 @@ DEFAULTS = {
     "portal.referrer_policy": ("strict-origin-when-cross-origin", str),
     "portal.static.max_age": (31536000, int),
     "portal.db.connect_timeout": (5, int),
+    "portal.page_cache.seconds": (0, int),
+    "portal.page_cache.max_bytes": (33554432, int),
     "portal.max_body_bytes": (65536, int),
     "portal.comments.moderation": ("open", str),
     "portal.comments.max_length": (5000, int),
