@@ -31,6 +31,7 @@ extras = {
     "testkit": ["pytest>=8.0", "webtest>=3.0"],
     "testing": [
         "build>=1.0",
+        "jsonschema>=4.18",
         "playwright>=1.45",
         "psycopg[binary]>=3.1",
         "pytest>=8.0",

@@ -1,6 +1,7 @@
 """The OpenAPI 3.1 document of ``/api/v1/`` (served at ``/api/v1/openapi.json``).
 
-Written by hand beside the views (portal.views.api); tests/test_api.py checks that every
+Written by hand beside the views (portal.views.api); other modules describe their own
+``/api/v1/`` routes with ``config.add_openapi_path``. tests/test_api.py checks that every
 path and method here is a route and view of the application and the other way round, and
 that real responses validate against the schemas below."""
 
@@ -251,7 +252,22 @@ def paths():
     }
 
 
+def add_openapi_path(config, path, item, schemas=None):
+    """Describe another ``/api/v1/`` route in the document (``item``: an OpenAPI path
+    item, ``schemas``: components it refers to). For the portal's other API concerns
+    (search...) so one document covers the whole API and the test that compares it with
+    the routes keeps holding."""
+    extra = config.registry.setdefault("portal.openapi", {"paths": {}, "schemas": {}})
+
+    def register():
+        extra["paths"][path] = item
+        extra["schemas"].update(schemas or {})
+
+    config.action(("portal openapi path", path), register)
+
+
 def document(request):
+    extra = request.registry.get("portal.openapi", {"paths": {}, "schemas": {}})
     return {
         "openapi": "3.1.0",
         "info": {
@@ -265,9 +281,9 @@ def document(request):
             ),
         },
         "servers": [{"url": request.application_url}],
-        "paths": paths(),
+        "paths": {**paths(), **extra["paths"]},
         "components": {
-            "schemas": SCHEMAS,
+            "schemas": {**SCHEMAS, **extra["schemas"]},
             "securitySchemes": {
                 "csrfToken": {"type": "apiKey", "in": "header", "name": "X-CSRF-Token",
                               "description": "Needed with cookies on POST and PUT."},
@@ -276,3 +292,7 @@ def document(request):
             },
         },
     }
+
+
+def includeme(config):
+    config.add_directive("add_openapi_path", add_openapi_path)

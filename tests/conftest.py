@@ -100,3 +100,27 @@ def demo_app(installed_plugin, app_on_both):
         return app_on_both(**{"portal.plugins.only": "demo", **settings})
 
     return factory
+
+
+@pytest.fixture
+def serve():
+    """``serve(wsgi_app) -> "http://127.0.0.1:<port>"``: the application over real HTTP,
+    waitress in a thread on a free port, stopped after the test."""
+    import threading
+
+    import waitress
+
+    servers = []
+
+    def start(app, threads=8):
+        server = waitress.create_server(app, host="127.0.0.1", port=0, threads=threads,
+                                        channel_timeout=60)
+        thread = threading.Thread(target=server.run, daemon=True)
+        thread.start()
+        servers.append((server, thread))
+        return f"http://127.0.0.1:{server.effective_port}"
+
+    yield start
+    for server, thread in servers:
+        server.close()
+        thread.join(timeout=5)

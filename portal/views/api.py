@@ -17,7 +17,8 @@ import functools
 import json
 
 from pyramid.csrf import check_csrf_origin, check_csrf_token, get_csrf_token
-from pyramid.view import exception_view_config, view_config
+from pyramid.httpexceptions import HTTPClientError, HTTPMethodNotAllowed
+from pyramid.view import exception_view_config, notfound_view_config, view_config
 
 from .. import comments, openapi, ratings
 from ..comments import Rejected
@@ -28,6 +29,7 @@ from ..readers import form_stamp, reader_key
 from ..resources import root_factory
 
 PREFIX = "/api/v1"
+API_PATHS = r"^/api/"
 COOKIE_PREFIX = "portal_"
 UNSAFE = ("POST", "PUT", "PATCH", "DELETE")
 
@@ -46,6 +48,30 @@ def api_error(exc, request):
     request.response.status = exc.status
     request.response.headers.update(exc.headers)
     return {"error": exc.error, "status": exc.status, "fields": exc.fields}
+
+
+@exception_view_config(HTTPClientError, path_info=API_PATHS, renderer="json")
+@notfound_view_config(path_info=API_PATHS, renderer="json")
+def api_http_error(exc, request):
+    """Errors raised before or around the API views (no such route, a body over the
+    site's limit, ...) in the API's own shape."""
+    request.response.status = exc.status
+    for name in ("Allow", "Retry-After"):
+        if name in exc.headers:
+            request.response.headers[name] = exc.headers[name]
+    fields = {}
+    if exc.code == 413:
+        fields["body"] = f"larger than {request.registry.settings['portal.max_body_bytes']} bytes"
+    message = "not found" if exc.code == 404 else (exc.detail or exc.title)
+    return {"error": message, "status": exc.code, "fields": fields}
+
+
+def method_not_allowed(context, request):
+    """Any other method on an API route: 405 naming the ones it has."""
+    allowed = sorted(ROUTE_METHODS[request.matched_route.name])
+    raise HTTPMethodNotAllowed(headers={"Allow": ", ".join(allowed)},
+                               detail=f"{request.method} is not allowed here; use "
+                                      f"{' or '.join(allowed)}")
 
 
 def page_factory(request):
@@ -256,7 +282,23 @@ ROUTES = {
 PAGE_ROUTES = {"api.comments", "api.rating.mine", "api.rating"}
 
 
+# The methods of each route, for the 405 answers (tests/test_api.py checks them against
+# the views and the OpenAPI document).
+ROUTE_METHODS = {
+    "api.openapi": {"GET", "HEAD"},
+    "api.csrf": {"GET", "HEAD"},
+    "api.comments": {"GET", "HEAD", "POST"},
+    "api.rating.mine": {"GET", "HEAD", "PUT"},
+    "api.rating": {"GET", "HEAD"},
+}
+
+
 def includeme(config):
+    config.include("portal.openapi")
     for name, pattern in ROUTES.items():
         factory = page_factory if name in PAGE_ROUTES else None
         config.add_route(name, PREFIX + pattern, factory=factory)
+        if name in ROUTE_METHODS:
+            # Tried after the views with a request_method (fewer predicates).
+            config.add_view(method_not_allowed, route_name=name, permission="view",
+                            require_csrf=False)
