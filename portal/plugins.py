@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 import jinja2
 from pyramid.exceptions import ConfigurationError
 from pyramid.path import AssetResolver
+from pyramid.registry import undefer
 from pyramid.settings import aslist
 from pyramid_jinja2 import IJinja2Environment
 
@@ -257,18 +258,21 @@ class PluginLoader:
         """Commit one plugin's actions. ``current`` names it meanwhile, so the view
         deriver of ``portal.isolation`` knows whose views it wraps."""
         self.config.action_state.actions.extend(rec.actions)
+        introspectables = [i for action in rec.actions for i in action.get("introspectables", ())]
         self.plugins.current = rec
         try:
             self.config.commit()
         except Exception as exc:
             cause = getattr(exc, "evalue", exc)
-            info = getattr(exc, "info", None)
+            info = getattr(exc, "info", None) or _unresolvable(rec.actions)
             where = (info.file, info.line) if getattr(info, "file", None) else None
-            return self.fail(rec, f"configuration failed: {_describe(cause)}", where)
+            self.fail(rec, f"configuration failed: {_describe(cause)}", where)
+            return None
         finally:
             self.plugins.current = None
-        introspectables = [i for action in rec.actions for i in action.get("introspectables", ())]
-        guard_subscribers(self.config.registry, rec, introspectables)
+            # Also when the commit failed halfway: the guard keeps a failed plugin's
+            # subscribers that were already registered from running.
+            guard_subscribers(self.config.registry, rec, introspectables)
         rec.registered = provenance.registrations(rec.actions)
         return None
 
@@ -294,6 +298,18 @@ def _what(discriminator):
     if discriminator[0] == SECTION:
         return f"section {discriminator[1]!r}"
     return f"configuration {discriminator!r}"
+
+
+def _unresolvable(actions):
+    """The info of the first action whose discriminator cannot be computed: Pyramid
+    computes a view's while committing, so an invalid view argument fails there with no
+    action info of its own."""
+    for action in actions:
+        try:
+            undefer(action["discriminator"])
+        except Exception:
+            return action.get("info")
+    return None
 
 
 def _where(action):

@@ -221,3 +221,33 @@ def more(config):
     home = app.get("/").text
     # flaky's home.jinja2 comes first on the search path and fails: banner's is used.
     assert '<p id="banner">Welcome</p>' in home
+
+
+def test_a_plugin_that_failed_at_commit_contributes_nothing(installed_plugin, portal_app_factory, caplog):
+    """Its subscriber was registered before its configuration failed: it must not run."""
+    installed_plugin("good", GOOD)
+    installed_plugin("half", {
+        "portal_half/__init__.py": """
+            from portal.events import PageRendered
+            from portal.resources import Page
+
+            def shout(event):
+                raise RuntimeError("should never run")
+
+            def view(context, request):
+                return {}
+
+            def includeme(config):
+                config.add_subscriber(shout, PageRendered)
+                config.add_view(view, route_name="no-such-route")
+        """,
+    })
+    with caplog.at_level(logging.ERROR):
+        app = portal_app_factory(plugins=["good", "half"])
+    half = status_of(app, "half")
+    assert half["status"] == "failed" and "configuration failed" in half["error"]
+    assert half["error_at"].endswith("portal_half/__init__.py:13")  # the add_view call
+    caplog.clear()
+    with caplog.at_level(logging.ERROR):
+        assert_others_serve(app)
+    assert not [r for r in caplog.records if "half" in r.getMessage()]
