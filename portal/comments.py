@@ -296,13 +296,14 @@ def threads(request, page, *, sort="oldest", after=None, limit=None):
     return Threads(entries=entries, next_cursor=cursor, sort=sort, after=after)
 
 
-def one_thread(request, page, root_id, *, after=None):
-    """One thread with a keyset page of its replies: ``(entry, next_cursor)`` or None."""
+def one_thread(request, page, root_id, *, after=None, limit=None):
+    """One thread with a keyset page of its replies: ``(entry, next_cursor)``, or
+    ``(None, None)`` if the page has no such thread for this reader."""
     key = reader_key(request)
     root = request.dbsession.get(Comment, root_id)
     if root is None or root.page_key != page.key or root.depth != 0:
         return None, None
-    limit = _settings(request)["portal.comments.thread_replies"]
+    limit = limit or _settings(request)["portal.comments.thread_replies"]
     position = store.decode_cursor(after) if after else None
     replies, more = store.thread_replies(request.dbsession, root.id, after=position, limit=limit)
     loaded = {root.id} | {r.id for r in replies}

@@ -32,6 +32,8 @@ from pyramid.httpexceptions import HTTPException, HTTPServiceUnavailable
 from pyramid.exceptions import PredicateMismatch
 from pyramid_jinja2 import IJinja2Environment, SmartAssetSpecLoader
 
+from .retry import is_transient
+
 log = logging.getLogger(__name__)
 
 # The plugins that failed or stepped aside while answering one request (WSGI environ key).
@@ -141,6 +143,8 @@ def plugin_view(view, info):
         except HTTPException:
             raise  # an answer (redirect, 404, 403) or "not me" (PredicateMismatch)
         except Exception as exc:
+            if is_transient(exc):
+                raise  # the database was busy, not the plugin: pyramid_retry runs it again
             health.failed(rec, what, request, exc)
             raise health.step_aside(rec, request) from exc
 

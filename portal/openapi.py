@@ -192,13 +192,19 @@ def paths():
                      "description": "The `next` of the previous page."},
                     {"name": "limit", "in": "query",
                      "schema": {"type": "integer", "minimum": 1, "maximum": 100,
-                                "default": 20}},
+                                "default": 20},
+                     "description": "Threads per page; with `thread`, replies per page "
+                                    "(default 100)."},
+                    {"name": "thread", "in": "query", "schema": {"type": "integer"},
+                     "description": "Only this top-level comment, with a page of its "
+                                    "replies (oldest first; `next` continues them): for "
+                                    "threads with `more_replies`."},
                 ],
                 "responses": {
                     "200": _json({"$ref": "#/components/schemas/CommentList"},
                                  "Threads, replies nested up to three levels below."),
-                    "400": _error("A bad `sort`, `limit` or `after`."),
-                    "404": _error("No page has this key."),
+                    "400": _error("A bad `sort`, `limit`, `after` or `thread`."),
+                    "404": _error("No page has this key, or no such `thread` on it."),
                 },
             },
             "post": {

@@ -182,10 +182,35 @@ def test_listing_is_keyset_paginated_both_ways(demo_app):
     ({"limit": "101"}, "limit"),
     ({"limit": "ten"}, "limit"),
     ({"after": "garbage!"}, "after"),
+    ({"thread": "first"}, "thread"),
 ])
 def test_bad_listing_parameters_are_named(app, params, field):
     answer = app.get(COMMENTS, params=params, status=400).json
     assert list(answer["fields"]) == [field]
+
+
+def test_a_long_thread_shows_its_first_replies_and_pages_through_the_rest(demo_app):
+    app = demo_app(**{"portal.comments.thread_replies": "3", "portal.comments.rate_limit": "100"})
+    browser = Browser(app)
+    root = browser.post(COMMENTS, {"body": "root", "stamp": browser.stamp()}).json["id"]
+    replies = [browser.post(COMMENTS, {"body": f"r{i}", "stamp": browser.stamp(),
+                                       "parent": root}).json["id"] for i in range(7)]
+    [thread] = app.get(COMMENTS).json["threads"]
+    assert [r["id"] for r in thread["replies"]] == replies[:3] and thread["more_replies"] == 4
+    assert "Read the whole thread (4 more replies)" in app.get("/demo/first/").text
+    seen, after = [], None
+    while True:
+        page = app.get(COMMENTS, params={"thread": root, **({"after": after} if after else {})}).json
+        seen.append([r["id"] for r in page["threads"][0]["replies"]])
+        after = page["next"]
+        if after is None:
+            break
+    assert seen == [replies[0:3], replies[3:6], replies[6:7]]
+    # The HTML thread view pages the same way.
+    html = app.get("/demo/first/", params={"thread": root}).text
+    assert all(f'id="comment-{i}"' in html for i in replies[:3]) and "More replies" in html
+    assert app.get(COMMENTS, params={"thread": replies[0]}, status=404).json["fields"] == {
+        "thread": "no such thread on this page"}
 
 
 def test_in_moderation_mode_all_a_posted_comment_is_pending_and_seen_only_by_its_author(demo_app):

@@ -196,15 +196,31 @@ def list_comments(context, request):
             comment_store.decode_cursor(after)
         except BadCursor:
             errors["after"] = "not a cursor given by this API"
+    thread = request.GET.get("thread")
+    if thread is not None:
+        if not thread.isdigit():
+            errors["thread"] = "must be the id of a top-level comment"
+        elif "limit" not in request.GET:
+            limit = request.registry.settings["portal.comments.thread_replies"]
     if errors:
         raise APIError(400, "invalid query", errors)
-    page = comments.threads(request, context, sort=sort, after=after, limit=limit)
+    if thread is not None:
+        # One thread, its replies paginated (for threads longer than a listing shows).
+        entry, cursor = comments.one_thread(request, context, int(thread), after=after,
+                                            limit=limit)
+        if entry is None:
+            raise APIError(404, f"there is no thread {thread} on this page",
+                           {"thread": "no such thread on this page"})
+        entries = [entry]
+    else:
+        listing = comments.threads(request, context, sort=sort, after=after, limit=limit)
+        entries, cursor = listing.entries, listing.next_cursor
     return {
         "page": context.key,
         "sort": sort,
         "count": comment_store.approved_count(request.dbsession, context.key),
-        "threads": [entry_json(e) for e in page.entries],
-        "next": page.next_cursor,
+        "threads": [entry_json(e) for e in entries],
+        "next": cursor,
         "stamp": form_stamp(request),
     }
 
