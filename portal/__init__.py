@@ -25,4 +25,6 @@ def main(global_config, **settings):
         config.include(".views")
         # Last: commits the core, then loads every plugin on its own (see portal.plugins).
         config.include(".plugins")
+        # After the plugins: indexes the sections they added.
+        config.include(".search")
     return config.make_wsgi_app()

@@ -296,8 +296,10 @@ class FolderLoader:
             elif tok.type == "inline":
                 if i and tokens[i - 1].type == "heading_open":
                     continue
+                # Line breaks inside a paragraph separate words too (search, word count).
                 text = "".join(
-                    c.content for c in tok.children or () if c.type in ("text", "code_inline")
+                    c.content if c.type in ("text", "code_inline") else " "
+                    for c in tok.children or () if c.type in ("text", "code_inline", "softbreak", "hardbreak")
                 )
                 parts.append(text)
                 words += len(text.split())

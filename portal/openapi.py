@@ -154,6 +154,53 @@ SCHEMAS = {
         "additionalProperties": False,
         "properties": {"stars": {"type": "integer", "minimum": 1, "maximum": 5}},
     },
+    "SearchResults": {
+        "type": "object",
+        "required": ["query", "q", "truncated", "section", "page", "per_page", "total", "pages",
+                     "match", "html_url", "next", "previous", "results"],
+        "properties": {
+            "query": {"type": "string", "description": "The query as it was read: words, "
+                      "\"phrases\" and prefix* terms; everything else in `q` is ignored."},
+            "q": {"type": "string", "description": "The text searched (cleaned, at most 200 "
+                  "characters)."},
+            "truncated": {"type": "boolean", "description": "`q` was longer than 200 characters."},
+            "section": {"type": ["string", "null"]},
+            "page": {"type": "integer"},
+            "per_page": {"type": "integer"},
+            "total": {"type": "integer", "description": "How many pages match."},
+            "pages": {"type": "integer"},
+            "match": {"enum": ["all", "any", None], "description": "`all`: pages have every "
+                      "term; `any`: no page had them all, so these have some; null: nothing."},
+            "html_url": {"type": ["string", "null"], "description": "The same search as a page."},
+            "next": {"type": ["string", "null"]},
+            "previous": {"type": ["string", "null"]},
+            "results": {"type": "array", "items": {"$ref": "#/components/schemas/SearchHit"}},
+        },
+    },
+    "SearchHit": {
+        "type": "object",
+        "required": ["title", "path", "section", "section_title", "heading", "url", "snippet",
+                     "snippet_html", "headings"],
+        "properties": {
+            "title": {"type": "string", "description": "The page's title."},
+            "path": {"type": "string", "description": "The page key, e.g. `pyramid/security`."},
+            "section": {"type": "string"},
+            "section_title": {"type": "string"},
+            "heading": {"type": ["string", "null"],
+                        "description": "The heading the hit lands on (null: the top of the page)."},
+            "url": {"type": "string", "description": "The page, with the heading's #anchor."},
+            "snippet": {"type": "string"},
+            "snippet_html": {"type": "string", "description": "The snippet, HTML-escaped, with "
+                             "the matched terms in `<mark>`."},
+            "headings": {
+                "type": "array",
+                "description": "Other headings of the page that match.",
+                "items": {"type": "object", "required": ["heading", "url"],
+                          "properties": {"heading": {"type": "string"},
+                                         "url": {"type": "string"}}},
+            },
+        },
+    },
     "CSRFToken": {
         "type": "object",
         "required": ["csrf_token", "header"],
@@ -170,6 +217,34 @@ def paths():
                 "summary": "This document.",
                 "responses": {"200": {"description": "The OpenAPI document.",
                                       "content": {"application/json": {}}}},
+            },
+        },
+        "/api/v1/search": {
+            "get": {
+                "operationId": "search",
+                "summary": "Full-text search over every section, best first, one hit per page.",
+                "description": "Pages whose title or headings hold the terms rank first. "
+                               "Each hit lands on the heading where the terms are.",
+                "parameters": [
+                    {"name": "q", "in": "query", "required": True, "schema": {"type": "string"},
+                     "description": "Words (all must match; if no page has them all, pages "
+                                    "with some of them), \"quoted phrases\" and prefix* terms. "
+                                    "Any other character is ignored."},
+                    {"name": "section", "in": "query", "schema": {"type": "string"},
+                     "description": "Only this section."},
+                    {"name": "page", "in": "query",
+                     "schema": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 1}},
+                    {"name": "per_page", "in": "query",
+                     "schema": {"type": "integer", "minimum": 1, "maximum": 50, "default": 10}},
+                    {"name": "live", "in": "query", "schema": {"enum": ["1", "true"]},
+                     "description": "The reader is still typing: the last word is a prefix, and "
+                                    "a search that finds nothing is not counted."},
+                ],
+                "responses": {
+                    "200": _json({"$ref": "#/components/schemas/SearchResults"}, "The results."),
+                    "400": _error("A bad `page` or `per_page`, an unknown `section`, or a "
+                                  "query string that is not UTF-8."),
+                },
             },
         },
         "/api/v1/csrf": {
@@ -280,7 +355,7 @@ def document(request):
             "title": f"{request.registry.settings['portal.site_name']} API",
             "version": "1",
             "description": (
-                "Comments and ratings of the portal's pages. Readers are anonymous: the "
+                "Search, comments and ratings of the portal's pages. Readers are anonymous: the "
                 "`portal_reader` cookie (set on the first post or rating) identifies them; "
                 "a moderator logged in at /-/moderation/@@login rates as themselves. "
                 "Unsafe requests that carry cookies must send `X-CSRF-Token`."

@@ -46,6 +46,8 @@ DEFAULTS = {
     "portal.comments.feed_size": (50, int),
     "portal.login.rate_limit": (10, int),
     "portal.login.rate_window": (900, int),
+    "portal.search.page_size": (10, int),
+    "portal.search.cache_size": (1024, int),
     "retry.attempts": (3, int),
 }
 

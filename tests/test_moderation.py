@@ -47,7 +47,7 @@ def post(app, body, reply=None):
 
 def log_in(app, name="mod", password=PASSWORD, status=303, came_from=None):
     page = app.get(QUEUE + "@@login", params={"came_from": came_from} if came_from else {})
-    form = page.forms[0]
+    form = page.forms["login-form"]
     form["name"] = name
     form["password"] = password
     return form.submit(status=status)
@@ -182,7 +182,7 @@ def test_logout_ends_the_moderators_session(site):
     app, _ = site
     log_in(app)
     page = app.get(QUEUE)
-    page.forms[0].submit(status=303)
+    page.forms["logout-form"].submit(status=303)
     app.get(QUEUE, status=303)
 
 

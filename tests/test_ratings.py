@@ -117,7 +117,7 @@ def test_a_moderator_rates_as_themselves_from_any_browser(demo_app):
 
     def logged_in(addr):
         browser = reader(app, addr)
-        form = browser.get("/-/moderation/@@login").forms[0]
+        form = browser.get("/-/moderation/@@login").forms["login-form"]
         form["name"], form["password"] = "mod", "a long password"
         form.submit(status=303)
         return browser

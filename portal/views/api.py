@@ -294,6 +294,7 @@ ROUTES = {
     "api.comments": "/pages/{key:.+}/comments",
     "api.rating.mine": "/pages/{key:.+}/rating/mine",
     "api.rating": "/pages/{key:.+}/rating",
+    "api.search": "/search",  # the view is in portal.views.search
 }
 PAGE_ROUTES = {"api.comments", "api.rating.mine", "api.rating"}
 

@@ -6,6 +6,9 @@ import logging
 from pyramid.httpexceptions import HTTPClientError, HTTPNotFound
 from pyramid.view import exception_view_config, notfound_view_config
 
+from ..search import words_of_path
+from .search import suggestions
+
 log = logging.getLogger(__name__)
 
 
@@ -25,7 +28,9 @@ def not_found(exc, request):
     if wants_json(request):
         return _json_error(request, 404, "not found")
     request.response.status = 404
-    return {"missing": request.path_info}
+    # Pages found from the words of the missing URL (portal.views.search).
+    return {"missing": request.path_info, "suggestions": suggestions(request),
+            "suggestion_words": words_of_path(request.path_info)}
 
 
 @exception_view_config(HTTPClientError, renderer="error.jinja2")

@@ -1,0 +1,337 @@
+"""Search: the query reader (no input reaches FTS5 as syntax), ranking and landing on
+headings, the /@@search page and /api/v1/search, hostile input, counted misses (SQLite and
+PostgreSQL) shown to moderators, the 404 page's suggestions, sitemap.xml and robots.txt."""
+
+import re
+
+import pytest
+import sqlalchemy as sa
+
+from portal.models.moderators import Moderator
+from portal.models.throttle import SearchMiss
+from portal.passwords import hash_password
+from portal.search import (
+    MARK_END,
+    MARK_START,
+    SearchIndex,
+    highlighted,
+    parse_query,
+    words_of_path,
+)
+
+# Two sections whose words are chosen so each test knows the right answer.
+DOCS = {
+    "portal_docs/__init__.py": """
+        def includeme(config):
+            config.add_portal_section("kitchen", title="Kitchen", content="portal_docs:kitchen",
+                                      summary="Cooking things.", order=1)
+            config.add_portal_section("garden", title="Garden", content="portal_docs:garden",
+                                      summary="Growing things.", order=2)
+    """,
+    "portal_docs/kitchen/index.md": "# Kitchen\n\nAll about the kitchen.\n",
+    # "sourdough" is this page's title; the next page only mentions it in its text, often.
+    "portal_docs/kitchen/sourdough.md": """\
+        ---
+        title: Sourdough
+        summary: A starter, flour and patience.
+        updated: 2024-05-01
+        ---
+
+        Bread from a starter.
+
+        ## Feeding the starter
+
+        Feed it flour and water every day; discard half before feeding.
+
+        ## Baking day
+
+        Shape the loaf, proof it overnight and bake in a hot oven.
+
+        ```python
+        def bake(loaf):
+            return loaf.crust < "golden"  # <script>alert(1)</script>
+        ```
+        """,
+    "portal_docs/kitchen/pantry.md": """\
+        # Pantry
+
+        Sourdough sourdough sourdough: the pantry keeps sourdough flour, sourdough jars and
+        more sourdough. Also rye and spelt.
+
+        ## Rare spices
+
+        Saffron threads and grains of paradise live on the top shelf.
+        """,
+    "portal_docs/garden/index.md": "# Garden\n\nAll about the garden.\n",
+    "portal_docs/garden/compost.md": """\
+        # Compost
+
+        Compost turns kitchen scraps into soil.
+
+        ## Hot composting
+
+        A hot pile reaches sixty degrees and kills weed seeds. Turn it weekly.
+
+        ## Worm bins
+
+        Worms eat scraps too; keep the bin out of direct sun.
+        """,
+    "portal_docs/garden/pests.md": """\
+        # Pests
+
+        Slugs love seedlings. A copper ring keeps them away; so does a night patrol.
+        The seeds weed themselves out if you hot water them (not a phrase match).
+        """,
+}
+for _i in range(1, 13):  # enough pages about "tomato" for two pages of results
+    DOCS[f"portal_docs/garden/tomato-{_i:02d}.md"] = (
+        f"# Tomato variety {_i}\n\nA tomato for the greenhouse, number {_i}.\n"
+    )
+
+
+@pytest.fixture
+def site(installed_plugin, portal_app_factory):
+    installed_plugin("docs", DOCS)
+    return portal_app_factory(plugins=["docs"])
+
+
+def api(app, status=200, **params):
+    return app.get("/api/v1/search", params=params, status=status).json
+
+
+def paths(data):
+    return [(hit["path"], hit["heading"]) for hit in data["results"]]
+
+
+# -- reading queries ------------------------------------------------------------------
+
+
+def test_words_phrases_and_prefixes_are_read_from_any_text():
+    query = parse_query('Flask "application factory" migr* ')
+    assert [str(t) for t in query.terms] == ["flask", '"application factory"', "migr*"]
+    # Punctuation joins words into a phrase, the way the text was indexed.
+    assert [str(t) for t in parse_query("request.dbsession add_portal_section").terms] == [
+        '"request dbsession"', '"add portal section"']
+
+
+@pytest.mark.parametrize("text", [
+    'NEAR(a b) OR title:x AND ^y NOT -z', '"unbalanced', '""', "***", "a*", "(((", "{title}: x",
+    "\x00\x01\x02\x03", "x\x00y", "\u202e\ufeffword", '" OR "', "'; DROP TABLE fts; --",
+    "x" * 10_000, " ".join(["word"] * 5000),
+])
+def test_no_input_reaches_fts5_as_syntax(text):
+    index = SearchIndex(cache_size=0)
+    index.add_page(object(), "s", title="T", context="", summary="", chunks=[])
+    index.finish()
+    query = parse_query(text)
+    assert len(query.text) <= 200
+    for mode in ("all", "any"):
+        expression = index.expression(query, mode)
+        # Nothing but double-quoted letters and digits, AND, OR, brackets and "*".
+        assert re.fullmatch(r'(\s|AND|OR|\(|\)|\*|"[^\W_]+( [^\W_]+)*")*', expression)
+    index.search(query)  # no sqlite3.OperationalError
+    assert MARK_START not in query.text and "\x00" not in query.text
+
+
+def test_live_typing_makes_the_last_word_a_prefix():
+    assert [str(t) for t in parse_query("sour fee", live=True).terms] == ["sour", "fee*"]
+    assert [str(t) for t in parse_query("sour fee ", live=True).terms] == ["sour", "fee"]
+    assert [str(t) for t in parse_query("ab", live=True).terms] == ["ab"]  # too short
+
+
+def test_snippets_are_escaped_and_marks_balanced():
+    text = f"<b>&{MARK_START}x{MARK_END} {MARK_START}cut off"
+    assert str(highlighted(text)) == "&lt;b&gt;&amp;<mark>x</mark> <mark>cut off</mark>"
+    assert str(highlighted(f"runs on{MARK_END} here")) == "runs on here"
+
+
+def test_words_of_a_missing_url():
+    assert words_of_path("/garden/hot-compost.md") == "garden hot compost"
+    assert words_of_path("/index.html") == ""
+
+
+# -- finding ----------------------------------------------------------------------------
+
+
+def test_the_page_titled_with_the_word_ranks_above_pages_that_repeat_it(site):
+    data = api(site, q="sourdough")
+    assert data["results"][0]["path"] == "kitchen/sourdough"
+    assert data["results"][0]["heading"] is None  # lands on the top of the page
+    assert "kitchen/pantry" in [hit["path"] for hit in data["results"]]
+
+
+def test_a_hit_lands_on_the_heading_that_holds_the_words(site):
+    data = api(site, q="discard flour")
+    hit = data["results"][0]
+    assert (hit["path"], hit["heading"]) == ("kitchen/sourdough", "Feeding the starter")
+    assert hit["url"].endswith("/kitchen/sourdough/#feeding-the-starter")
+    assert "<mark>discard</mark>" in hit["snippet_html"]
+    # The page's landing anchor exists on the page.
+    assert 'id="feeding-the-starter"' in site.get("/kitchen/sourdough/").text
+
+
+def test_headings_rank_above_text(site):
+    # "hot" is a heading of compost and only text of sourdough and pests.
+    data = api(site, q="hot")
+    assert paths(data)[0] == ("garden/compost", "Hot composting")
+
+
+def test_phrases_match_words_side_by_side_only(site):
+    assert [p for p, _ in paths(api(site, q='"weed seeds"'))] == ["garden/compost"]
+    assert "garden/pests" in [p for p, _ in paths(api(site, q="weed seeds"))]
+
+
+def test_prefixes_complete_words(site):
+    data = api(site, q="saff*")
+    assert paths(data) == [("kitchen/pantry", "Rare spices")]
+    assert "<mark>Saffron</mark>" in data["results"][0]["snippet_html"]
+
+
+def test_every_word_must_match_unless_no_page_has_them_all(site):
+    assert api(site, q="slugs saffron")["match"] == "any"
+    assert {p for p, _ in paths(api(site, q="slugs saffron"))} == {"garden/pests", "kitchen/pantry"}
+    both = api(site, q="worms sun")
+    assert both["match"] == "all" and paths(both) == [("garden/compost", "Worm bins")]
+
+
+def test_section_filter(site):
+    assert {h["section"] for h in api(site, q="kitchen")["results"]} == {"garden", "kitchen"}
+    only = api(site, q="kitchen", section="garden")
+    assert paths(only) == [("garden/compost", None)]
+
+
+def test_pagination(site):
+    first = api(site, q="tomato", per_page=5)
+    assert first["total"] == 12 and first["pages"] == 3 and first["previous"] is None
+    second = site.get(first["next"]).json
+    third = site.get(second["next"]).json
+    seen = [h["path"] for page in (first, second, third) for h in page["results"]]
+    assert len(seen) == 12 == len(set(seen))
+    assert third["next"] is None
+    assert api(site, q="tomato", page=9)["results"] == []
+
+
+def test_results_page_works_without_javascript(site):
+    page = site.get("/@@search", params={"q": "compost"})
+    assert "<h1>Search</h1>" in page.text
+    link = page.html.select_one(".search-result__title a")
+    assert link["href"] == "http://localhost/garden/compost/"
+    assert page.html.select_one("#search-page-q")["value"] == "compost"
+    # The section filter and the pager are plain links and forms.
+    page = site.get("/@@search", params={"q": "tomato"})
+    nxt = page.html.select_one(".pager a[rel=next]")["href"]
+    assert "page=2" in nxt
+    assert len(site.get(nxt).html.select(".search-result")) == 2
+
+
+def test_snippets_on_the_results_page_are_escaped(site):
+    page = site.get("/@@search", params={"q": "golden"})
+    snippet = str(page.html.select_one(".search-result__snippet"))
+    assert "<script>" not in snippet and "&lt;script&gt;" in snippet
+    assert "<mark>golden</mark>" in snippet
+
+
+def test_search_box_on_every_page(site):
+    for url in ("/", "/garden/", "/garden/compost/", "/@@search", "/nowhere"):
+        page = site.get(url, status="*")
+        form = page.html.select_one("form[data-search-box]")
+        assert form["action"] == "http://localhost/@@search", url
+        assert form.select_one("label[for=site-search-q]")
+    assert "js/search.js" in site.get("/").text
+
+
+@pytest.mark.parametrize("q", [
+    '"', '"""', "*", "AND", "NEAR(", "x" * 10_000, "\x00", "\x1f\x7f", "%", "\\", "{a}:b",
+    "-", "^", "a OR", "\ud800".encode("utf-8", "surrogatepass").decode("latin-1"),
+])
+def test_hostile_queries_never_fail(site, q):
+    assert site.get("/@@search", params={"q": q}).status_int == 200
+    assert site.get("/api/v1/search", params={"q": q}).status_int == 200
+    assert site.get("/api/v1/search", params={"q": q, "live": "1"}).status_int == 200
+
+
+def test_bad_parameters_are_4xx_with_reasons(site):
+    assert api(site, 400, q="x", page="0")["fields"] == {
+        "page": "page must be a whole number from 1 to 1000, got '0'"}
+    assert "per_page" in api(site, 400, q="x", per_page="500")["fields"]
+    assert "section" in api(site, 400, q="x", section="nope")["fields"]
+    assert site.get("/api/v1/search?q=%ff", status=400).json["fields"] == {
+        "q": "the query string is not valid UTF-8"}
+    assert site.get("/@@search?q=x&page=abc", status=400)
+    # The page ignores an unknown section instead.
+    assert site.get("/@@search", params={"q": "compost", "section": "nope"}).status_int == 200
+
+
+def test_the_api_is_in_the_openapi_document(site):
+    document = site.get("/api/v1/openapi.json").json
+    operation = document["paths"]["/api/v1/search"]["get"]
+    assert {p["name"] for p in operation["parameters"]} == {"q", "section", "page", "per_page", "live"}
+    schema = document["components"]["schemas"]["SearchResults"]
+    assert set(schema["required"]) == set(api(site, q="compost"))
+    assert set(document["components"]["schemas"]["SearchHit"]["required"]) == set(
+        api(site, q="compost")["results"][0])
+
+
+# -- misses -----------------------------------------------------------------------------
+
+
+def misses(app):
+    with app.app.registry["dbsession_factory"]() as s:
+        return {m.query: m.count for m in s.scalars(sa.select(SearchMiss))}
+
+
+def test_searches_that_find_nothing_are_counted(installed_plugin, app_on_both):
+    installed_plugin("docs", DOCS)
+    app = app_on_both(**{"portal.plugins.only": "docs"})
+    app.get("/@@search", params={"q": "Kubernetes  helm"})
+    app.get("/api/v1/search", params={"q": "kubernetes helm"})
+    app.get("/api/v1/search", params={"q": "kubernetes hel", "live": "1"})  # still typing
+    app.get("/api/v1/search", params={"q": "compost"})  # found
+    app.get("/api/v1/search", params={"q": "zucchini", "section": "garden"})  # one section
+    app.get("/@@search", params={"q": "?!"})  # no words at all
+    assert misses(app) == {"kubernetes helm": 2}
+
+
+def test_moderators_see_the_missed_searches(site):
+    site.get("/@@search", params={"q": "orchids"})
+    site.get("/@@search", params={"q": "orchids"})
+    site.get("/@@search", params={"q": "<b>bonsai</b>"})
+    assert site.get("/-/moderation/@@searches").status_int == 303  # to the login page
+    with site.app.registry["dbsession_factory"]() as s:
+        s.add(Moderator(name="mod", password_hash=hash_password("correct horse battery")))
+        s.commit()
+    form = site.get("/-/moderation/@@login").forms["login-form"]
+    form["name"], form["password"] = "mod", "correct horse battery"
+    form.submit(status=303)
+    page = site.get("/-/moderation/@@searches")
+    rows = [[cell.get_text(strip=True) for cell in row.select("th, td")[:2]]
+            for row in page.html.select("tbody tr")]
+    assert rows == [["orchids", "2"], ["<b>bonsai</b>", "1"]]
+    assert "&lt;b&gt;bonsai" in page.text
+    assert "Missed searches" in site.get("/-/moderation/").text
+
+
+# -- 404, sitemap, robots ----------------------------------------------------------------
+
+
+def test_the_404_page_suggests_pages_for_the_words_of_the_url(site):
+    page = site.get("/garden/hot-composting-guide", status=404)
+    links = [a["href"] for a in page.html.select(".suggestions a")]
+    assert links[0] == "http://localhost/garden/compost/#hot-composting"
+    assert page.html.select_one("#notfound-q")["value"] == "garden hot composting guide"
+    assert site.get("/api/v1/nothing", status=404).json["status"] == 404
+
+
+def test_sitemap_lists_every_page_with_its_date(site):
+    response = site.get("/sitemap.xml")
+    assert response.content_type == "application/xml"
+    assert "<loc>http://localhost/kitchen/sourdough/</loc><lastmod>2024-05-01</lastmod>" in response.text
+    locs = re.findall(r"<loc>([^<]+)</loc>", response.text)
+    assert len(locs) == 1 + 2 + 4 + 12  # home, sections, pages
+    assert "http://localhost/garden/tomato-12/" in locs
+
+
+def test_robots_txt_points_to_the_sitemap(site):
+    text = site.get("/robots.txt").text
+    assert "Sitemap: http://localhost/sitemap.xml" in text
+    assert "Disallow: /@@search" in text and "Disallow: /-/" in text
