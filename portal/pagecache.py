@@ -14,7 +14,8 @@ or a moderator login sees their own page), anything but a 200 HTML page of a sec
 page or the home page, a response that sets a cookie of its own or stored anything else
 in the session. A comment or rating posted through this process empties the cache at
 once; one posted through another process (or a moderation decision) shows to anonymous
-readers within ``portal.page_cache.seconds``. ``0`` turns the cache off (the default;
+readers within ``portal.page_cache.seconds`` (plus the time one request takes to render
+the page again: meanwhile, the other readers get the expired copy). ``0`` turns the cache off (the default;
 production.ini turns it on).
 """
 
@@ -46,6 +47,7 @@ class Entry:
         self.headers = headers
         self.expires = expires
         self.size = sum(map(len, parts))
+        self.refreshing = False
 
     @classmethod
     def cut(cls, body, token, expires, headers):
@@ -102,7 +104,11 @@ class PageCache:
             if entry is None:
                 return None
             if entry.expires <= now:
-                self._drop(key)
+                # One request renders the page again; until it is kept, the others get the
+                # expired copy instead of all rendering it at once (a bounded staleness).
+                if entry.refreshing and now - entry.expires < self.seconds:
+                    return entry
+                entry.refreshing = True
                 return None
             self.entries.move_to_end(key)
             return entry
