@@ -32,6 +32,8 @@ from pyramid.httpexceptions import HTTPException, HTTPServiceUnavailable
 from pyramid.exceptions import PredicateMismatch
 from pyramid_jinja2 import IJinja2Environment, SmartAssetSpecLoader
 
+from .provenance import describe
+
 from .retry import is_transient
 
 log = logging.getLogger(__name__)
@@ -115,13 +117,6 @@ class PluginHealth:
         return PluginStepsAside(rec)
 
 
-def _describe(obj):
-    obj = getattr(obj, "__wrapped__", obj)
-    module = getattr(obj, "__module__", None) or "?"
-    name = getattr(obj, "__qualname__", None) or getattr(obj, "__name__", None) or repr(obj)
-    return f"{module}.{name}"
-
-
 # Views --------------------------------------------------------------------------------
 
 
@@ -133,7 +128,7 @@ def plugin_view(view, info):
     if rec is None:
         return view
     health = info.registry.portal_health
-    what = f"view {_describe(info.original_view)}"
+    what = f"view {describe(info.original_view)}"
 
     def plugin_guarded_view(context, request):
         if not health.serving(rec):
@@ -189,7 +184,7 @@ def guard_subscribers(registry, rec, introspectables):
         if intr.category_name != "subscribers" or intr.get("derived_subscriber") is None:
             continue
         derived, ifaces = intr["derived_subscriber"], intr["interfaces"]
-        guarded = _guarded_subscriber(health, rec, derived, f"subscriber {_describe(intr['subscriber'])}")
+        guarded = _guarded_subscriber(health, rec, derived, f"subscriber {describe(intr['subscriber'])}")
         registry.unregisterHandler(derived, ifaces)
         registry.registerHandler(guarded, ifaces)
         intr["derived_subscriber"] = guarded
