@@ -124,3 +124,20 @@ def serve():
     for server, thread in servers:
         server.close()
         thread.join(timeout=5)
+
+
+@pytest.fixture
+def chromium():
+    """Debian's Chromium driven by Playwright (its own browser download is not used)."""
+    import shutil
+
+    path = shutil.which("chromium") or "/usr/bin/chromium"
+    if not os.path.exists(path):
+        require("Chromium is not installed (Debian package chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=path, args=["--no-sandbox"])
+        yield browser
+        browser.close()
+

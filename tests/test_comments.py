@@ -604,3 +604,35 @@ def test_the_keyset_queries_are_served_by_indexes(demo_app):
         assert "ix_comments_page_threads" in plan(threads), plan(threads)
         assert "ix_comments_root_created" in plan(replies), plan(replies)
         assert "SCAN comments " not in plan(threads) + " "
+
+
+# -- with JavaScript, in a real browser ------------------------------------------------------
+
+@pytest.mark.browser
+def test_with_javascript_reply_points_the_form_at_the_comment_without_a_page_load(
+        demo_app, serve, chromium):
+    app = demo_app()
+    post(app, "the question", name="Ann")
+    [root] = rows(app)
+    base = serve(app.app)
+    page = chromium.new_page()
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(base + PAGE)
+    page.get_by_role("link", name="Reply to Ann").click()
+    assert page.url == base + PAGE  # no navigation
+    assert page.locator("#comment-form-title").inner_text() == "Reply to Ann"
+    assert page.locator("[data-parent-field]").input_value() == str(root.id)
+    assert page.evaluate("document.activeElement.id") == "comment-body"
+    # Cancel, then reply again and send: the reply is stored under the comment.
+    page.get_by_role("link", name="Write a new comment instead").click()
+    assert page.locator("[data-parent-field]").input_value() == ""
+    page.get_by_role("link", name="Reply to Ann").click()
+    page.locator("#comment-body").fill("the answer")
+    page.wait_for_timeout(50)
+    page.get_by_role("button", name="Post comment").click()
+    page.wait_for_load_state()
+    assert "the answer" in page.content()
+    assert errors == []
+    reply = rows(app)[-1]
+    assert (reply.body_source, reply.parent_id) == ("the answer", root.id)

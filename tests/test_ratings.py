@@ -3,9 +3,6 @@ enforced by a unique constraint and written as an upsert; the summary on every p
 best-rated pages ranked by the Wilson lower bound; the form without JavaScript (303) and
 with it (JSON, updated in place, in a real Chromium). On SQLite and PostgreSQL."""
 
-import os
-import shutil
-
 import pytest
 import sqlalchemy as sa
 import webtest
@@ -193,24 +190,6 @@ def test_plugins_hear_comments_posted_and_ratings_changed(demo_app, installed_pl
 
 
 # -- with JavaScript, in a real browser ------------------------------------------------------
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-
-
-@pytest.fixture
-def chromium():
-    if not os.path.exists(CHROMIUM):
-        message = "Chromium is not installed (Debian package chromium)"
-        if os.environ.get("CI"):
-            pytest.fail(f"required in CI: {message}", pytrace=False)
-        pytest.skip(message)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        yield browser
-        browser.close()
-
 
 @pytest.mark.browser
 def test_with_javascript_the_rating_is_sent_as_json_and_the_summary_updates_in_place(
