@@ -20,6 +20,7 @@ from .readers import (
     revoke_edit,
     stamp_age,
 )
+from .resources import root_factory
 from .sanitizer import count_links, render_comment
 from .spam import client_hash, over_limit
 
@@ -69,9 +70,16 @@ def check_body(request, body, errors):
     return html
 
 
+def trusted(request):
+    """Whoever may moderate needs no moderation: asked of the Moderation resource's ACL,
+    like every other decision about moderators."""
+    moderation = root_factory(request).backstage.children["moderation"]
+    return bool(request.has_permission("moderate", moderation))
+
+
 def moderation_state(request, author):
     """``approved`` or ``pending``, by the site's moderation mode."""
-    if request.identity is not None:  # moderators are trusted
+    if trusted(request):
         return "approved"
     mode = _settings(request)["portal.comments.moderation"]
     if mode == "all":
@@ -183,7 +191,7 @@ def edit(request, page, comment_id, body):
         raise Rejected(errors)
     comment.body_source = body
     comment.body_html = html
-    if _settings(request)["portal.comments.moderation"] == "all" and request.identity is None:
+    if _settings(request)["portal.comments.moderation"] == "all" and not trusted(request):
         comment.state = "pending"
     grant_edit(request, comment)  # a new nonce and text: older grants stop working
     request.dbsession.flush()
