@@ -22,8 +22,14 @@ $(VENV)/.installed-test: $(BIN)/python $(SOURCES)
 	$(BIN)/pip install --quiet ".[testing,dev,postgresql]" $(PLUGINS)
 	touch $@ $(VENV)/.installed-serve
 
+# axe-core for the browser tests' accessibility checks (tests/browser), from the npm
+# registry at the version package-lock.json pins. Without npm those checks skip (or fail in CI).
+node_modules/.package-lock.json: package.json package-lock.json
+	@if command -v npm >/dev/null; then npm ci --no-audit --no-fund --loglevel=error; \
+	else echo "npm is not installed: the accessibility checks of tests/browser will not run"; fi
+
 install: $(VENV)/.installed-serve
-install-test: $(VENV)/.installed-test
+install-test: $(VENV)/.installed-test node_modules/.package-lock.json
 
 db: install
 	mkdir -p var

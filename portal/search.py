@@ -22,9 +22,12 @@ Readers' text is never passed to FTS5 as syntax: ``parse_query`` reads words, "p
 prefix* terms out of any input, and ``SearchIndex.expression`` writes a MATCH expression
 made only of double-quoted runs of letters and digits, joined by AND and OR.
 
-Threads: waitress serves requests from several threads. The index lives in one shared-cache
-in-memory database; every thread reads it through a connection of its own (opened on first
-use), so readers never share a connection and the data is held once.
+Threads: waitress serves requests from several threads. The index is one private in-memory
+database whose connection is used under a lock, one search at a time. Measured at 10,000
+pages (docs/search.md), this served as many searches per second as a connection per thread
+on a shared-cache database, which SQLite discourages, and a private copy per thread costs
+the index's memory once per thread. A search holds the lock for a few milliseconds at
+most; a repeated search is answered from the result cache in microseconds.
 """
 
 import functools
@@ -34,7 +37,6 @@ import re
 import sqlite3
 import threading
 import time
-import uuid
 from dataclasses import dataclass, field
 
 from markupsafe import Markup
@@ -287,7 +289,7 @@ FROM chunks WHERE chunks MATCH :match {RANGE}"""
 CHUNK_IDS_SQL = f"SELECT rowid FROM chunks WHERE chunks MATCH :match {RANGE}"
 SNIPPET_SQL = f"""SELECT snippet(chunks, 2, '{MARK_START}', '{MARK_END}', '…', {SNIPPET_TOKENS})
 FROM chunks WHERE chunks MATCH :match AND rowid = :id"""
-COMPLETIONS_SQL = """SELECT term FROM temp.{vocab} WHERE term >= :prefix AND term < :end
+COMPLETIONS_SQL = """SELECT term FROM temp.vocabulary WHERE term >= :prefix AND term < :end
 ORDER BY doc DESC, term LIMIT :limit"""
 
 
@@ -295,23 +297,26 @@ class SearchIndex:
     """The in-memory FTS5 index of every page of a ``Root``; ``search()`` is thread-safe."""
 
     def __init__(self, cache_size=1024):
-        self.uri = f"file:portal-search-{uuid.uuid4().hex}?mode=memory&cache=shared"
-        self.vocab = "words_vocab_" + uuid.uuid4().hex[:8]
-        # Holds the shared in-memory database open for the life of the index.
-        self._writer = self._connect()
-        self._writer.executescript(
+        # One private in-memory database, used by one thread at a time (see the module's
+        # docstring for why a lock and not a connection per thread).
+        self._conn = sqlite3.connect(":memory:", check_same_thread=False)
+        self._lock = threading.Lock()
+        # Only ``chunks`` keeps its text (highlight() and snippet() need it); the others are
+        # contentless: an index, column sizes for bm25(), and a vocabulary.
+        self._conn.executescript(
             f"""
-            CREATE VIRTUAL TABLE pages USING fts5(title, headings, body, context,
+            CREATE VIRTUAL TABLE pages USING fts5(title, headings, body, context, content = '',
                                                   tokenize = '{TOKENIZER}');
-            CREATE VIRTUAL TABLE heads USING fts5(title, headings, context,
+            CREATE VIRTUAL TABLE heads USING fts5(title, headings, context, content = '',
                                                   tokenize = '{TOKENIZER}');
             CREATE VIRTUAL TABLE chunks USING fts5(title, heading, body,
                                                    tokenize = '{TOKENIZER}');
-            CREATE VIRTUAL TABLE words USING fts5(text, tokenize = 'unicode61 remove_diacritics 2',
-                                                  detail = none, columnsize = 0);
+            CREATE VIRTUAL TABLE words USING fts5(text, content = '', detail = none,
+                                                  columnsize = 0,
+                                                  tokenize = 'unicode61 remove_diacritics 2');
+            CREATE VIRTUAL TABLE temp.vocabulary USING fts5vocab(main, words, row);
             """
         )
-        self._local = threading.local()
         self.pages = []  # page number - 1 -> PageEntry
         self.sections = {}  # section name -> (first page number, last page number)
         self.titles = {}  # a title's words -> page numbers: typing a title finds that page first
@@ -321,18 +326,6 @@ class SearchIndex:
         if cache_size:
             self._find = functools.lru_cache(maxsize=cache_size)(self._find)
         self.completions = functools.lru_cache(maxsize=4096)(self.completions)
-
-    def _connect(self):
-        conn = sqlite3.connect(self.uri, uri=True, check_same_thread=False)
-        conn.execute("PRAGMA read_uncommitted = true")  # readers never wait on each other
-        return conn
-
-    def _reader(self):
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = self._local.conn = self._connect()
-            conn.execute(f"CREATE VIRTUAL TABLE temp.{self.vocab} USING fts5vocab(main, words, row)")
-        return conn
 
     # Building
 
@@ -358,20 +351,20 @@ class SearchIndex:
         headings = " ".join(heading for _, heading, _ in rows)
         body = " ".join([opening] + [text for _, _, text in rows])
         base = number << CHUNK_BITS
-        self._writer.executemany(
+        self._conn.executemany(
             "INSERT INTO chunks (rowid, title, heading, body) VALUES (?, ?, ?, ?)",
             [(base, title, "", opening)]
             + [(base + i, "", heading, text) for i, (_, heading, text) in enumerate(rows, 1)],
         )
-        self._writer.execute(
+        self._conn.execute(
             "INSERT INTO pages (rowid, title, headings, body, context) VALUES (?, ?, ?, ?, ?)",
             (number, title, headings, body, context),
         )
-        self._writer.execute(
+        self._conn.execute(
             "INSERT INTO heads (rowid, title, headings, context) VALUES (?, ?, ?, ?)",
             (number, title, headings, context),
         )
-        self._writer.execute("INSERT INTO words (rowid, text) VALUES (?, ?)",
+        self._conn.execute("INSERT INTO words (rowid, text) VALUES (?, ?)",
                              (number, " ".join([title, headings, body])))
         self.pages.append(PageEntry(node, section, [("", "")] + [r[:2] for r in rows],
                                     " ".join(opening.split()[:SNIPPET_TOKENS])))
@@ -395,8 +388,8 @@ class SearchIndex:
     def finish(self):
         """Merge each table's segments into one (faster queries) and commit."""
         for table in ("pages", "heads", "chunks", "words"):
-            self._writer.execute(f"INSERT INTO {table} ({table}) VALUES ('optimize')")
-        self._writer.commit()
+            self._conn.execute(f"INSERT INTO {table} ({table}) VALUES ('optimize')")
+        self._conn.commit()
 
     @classmethod
     def build(cls, root, cache_size=1024):
@@ -415,7 +408,7 @@ class SearchIndex:
 
     def completions(self, prefix):
         """The most common indexed words starting with ``prefix`` (unstemmed)."""
-        rows = self._reader().execute(COMPLETIONS_SQL.format(vocab=self.vocab), {
+        rows = self._conn.execute(COMPLETIONS_SQL, {
             "prefix": prefix, "end": prefix + "\U0010ffff", "limit": PREFIX_WORDS})
         return tuple(term for (term,) in rows if TOKEN_RE.fullmatch(term))
 
@@ -450,11 +443,12 @@ class SearchIndex:
         if not query or (section is not None and section not in self.sections):
             return results
         modes = (mode,) if mode else (("all", "any") if len(query.significant) > 1 else ("all",))
-        results.mode, results.total, results.hits = self._find(
-            tuple((each, self.expression(query, each)) for each in modes),
-            tuple(self._term(term) for term in query.significant),
-            title_key(" ".join(str(t) for t in query.terms)), section, page, page_size,
-        )
+        with self._lock:
+            results.mode, results.total, results.hits = self._find(
+                tuple((each, self.expression(query, each)) for each in modes),
+                tuple(self._term(term) for term in query.significant),
+                title_key(" ".join(str(t) for t in query.terms)), section, page, page_size,
+            )
         results.seconds = time.perf_counter() - start
         return results
 
@@ -463,7 +457,7 @@ class SearchIndex:
         between threads, hence cacheable."""
         lo, hi = self.sections.get(section, (1, len(self.pages)))
         exact = [n for n in self.titles.get(title, ()) if lo <= n <= hi]
-        conn = self._reader()
+        conn = self._conn
         for mode, match in modes:
             numbers, total = self._ranked(conn, match, lo, hi, (page - 1) * page_size, page_size,
                                           exact)
@@ -534,7 +528,7 @@ class SearchIndex:
         return hit
 
     def close(self):
-        self._writer.close()
+        self._conn.close()
 
 
 # Queries that found nothing, counted so authors learn what readers miss.

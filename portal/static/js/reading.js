@@ -50,6 +50,10 @@
 
   // A "Copy" button on every code block of the page's text.
   function setupCopy() {
+    // A code block wider than the screen scrolls: make it reachable by keyboard to do so.
+    Array.prototype.forEach.call(document.querySelectorAll("main pre"), function (pre) {
+      if (!pre.hasAttribute("tabindex")) { pre.tabIndex = 0; }
+    });
     var blocks = document.querySelectorAll(".doc__body pre");
     if (!blocks.length) { return; }
     var announce = document.createElement("p");
