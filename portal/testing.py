@@ -33,6 +33,18 @@ from pathlib import Path
 
 import pytest
 
+def pytest_configure(config):
+    """pytest imports the modules of a distribution that provides a pytest plugin (this
+    one) through its assertion-rewriting import hook. Pyramid's static views ask
+    pkg_resources about the files of a package, and pkg_resources refuses modules loaded by
+    a loader it does not know: tell it those modules live on the file system, as pytest
+    itself used to."""
+    import pkg_resources
+    from _pytest.assertion.rewrite import AssertionRewritingHook
+
+    pkg_resources.register_loader_type(AssertionRewritingHook, pkg_resources.DefaultProvider)
+
+
 TEST_SECRET = "test-secret-not-for-production-0123456789abcdef"
 
 
