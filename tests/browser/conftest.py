@@ -167,6 +167,7 @@ def portal_server(tmp_path_factory):
     """The portal over HTTP: the teahouse section and every installed plugin, a migrated
     SQLite database, a moderator, comment limits relaxed for tests."""
     from portal import main
+    from portal.models.comments import Comment
     from portal.models.moderators import Moderator
     from portal.passwords import hash_password
 
@@ -185,6 +186,13 @@ def portal_server(tmp_path_factory):
     app = main({}, **settings)
     with app.registry["dbsession_factory"]() as s:
         s.add(Moderator(name=MODERATOR[0], password_hash=hash_password(MODERATOR[1])))
+        # A comment waiting in the moderation queue (on a page no other test comments on).
+        waiting = Comment(page_key="teahouse/kettles", author_name="Tess", state="pending",
+                          body_source="Do **copper** kettles change the taste?",
+                          body_html="<p>Do <strong>copper</strong> kettles change the taste?</p>")
+        s.add(waiting)
+        s.flush()
+        waiting.root_id = waiting.id
         s.commit()
     try:
         with ServerThread(app) as server:

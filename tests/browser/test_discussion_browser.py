@@ -2,7 +2,9 @@
 
 import uuid
 
-from playwright.sync_api import expect
+import pytest
+
+expect = pytest.importorskip("playwright.sync_api", reason="playwright is not installed").expect
 
 PAGE = "/teahouse/cups/"
 

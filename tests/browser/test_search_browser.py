@@ -2,7 +2,9 @@
 moves through them and opens one at its heading; the results page works with and without
 JavaScript."""
 
-from playwright.sync_api import expect
+import pytest
+
+expect = pytest.importorskip("playwright.sync_api", reason="playwright is not installed").expect
 
 
 def test_search_by_keyboard(page, portal_server):
