@@ -41,7 +41,6 @@ from dataclasses import dataclass, field
 
 from markupsafe import Markup
 from sqlalchemy import select
-from zope.sqlalchemy import mark_changed
 
 from .models.comments import utcnow
 from .models.throttle import SearchMiss
@@ -540,7 +539,8 @@ def miss_key(query):
 
 
 def record_miss(dbsession, query):
-    """Count one search that found nothing: insert the query or add one to its count."""
+    """Count one search that found nothing: insert the query or add one to its count
+    (the caller commits)."""
     key = miss_key(query)
     if not key:
         return
@@ -558,8 +558,6 @@ def record_miss(dbsession, query):
         set_={"count": table.c.count + 1, "last_seen": stmt.excluded.last_seen},
     )
     dbsession.execute(stmt)
-    # A Core statement: tell zope.sqlalchemy the session wrote, or it rolls back.
-    mark_changed(dbsession)
 
 
 def top_misses(dbsession, limit=100):

@@ -335,3 +335,14 @@ def test_robots_txt_points_to_the_sitemap(site):
     text = site.get("/robots.txt").text
     assert "Sitemap: http://localhost/sitemap.xml" in text
     assert "Disallow: /@@search" in text and "Disallow: /-/" in text
+
+
+def test_search_works_while_the_database_is_unreachable(installed_plugin, portal_app_factory):
+    installed_plugin("docs", DOCS)
+    app = portal_app_factory(plugins=["docs"], **{
+        "sqlalchemy.url": "postgresql+psycopg://nobody@127.0.0.1:9/x",
+        "portal.db.connect_timeout": "2"})
+    assert paths(api(app, q="saffron")) == [("kitchen/pantry", "Rare spices")]
+    # A search that finds nothing would be counted: the count is lost, not the answer.
+    assert api(app, q="kohlrabi")["total"] == 0
+    assert "No page matches" in app.get("/@@search", params={"q": "kohlrabi"}).text

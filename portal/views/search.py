@@ -8,13 +8,18 @@ never passed to FTS5), ``section`` (a section name), ``page`` (from 1) and, for 
 search that finds nothing is not counted as a miss).
 """
 
+import logging
+
 from pyramid.csrf import get_csrf_token
 from pyramid.httpexceptions import HTTPBadRequest
 from pyramid.view import view_config
+from sqlalchemy.exc import SQLAlchemyError
 
 from ..resources import Moderation, Root
 from .api import APIError
 from ..search import parse_query, plain, record_miss, top_misses, words_of_path
+
+log = logging.getLogger(__name__)
 
 READ = ("GET", "HEAD")
 MAX_PAGE = 1000
@@ -66,8 +71,19 @@ def run_search(request, query, section, page, per_page, live=False):
     results = request.registry.portal_search.search(
         query, section=section, page=page, page_size=per_page)
     if query and not results.total and not live and section is None and request.method == "GET":
-        record_miss(request.dbsession, query)
+        count_miss(request, query)
     return results
+
+
+def count_miss(request, query):
+    """Best effort, in a short transaction of its own: a database outage costs the count,
+    never the search (content, and so search, does not live in the database)."""
+    try:
+        with request.registry["dbsession_factory"]() as dbsession:
+            record_miss(dbsession, query)
+            dbsession.commit()
+    except SQLAlchemyError as exc:
+        log.warning("search miss %r not counted: %s", query.text[:80], type(exc).__name__)
 
 
 def hit_url(request, node, anchor):
