@@ -255,6 +255,11 @@ def insert_comments(database_url, page_key, count, threaded):
             conn.execute(table.update().where(table.c.page_key == page_key)
                          .values(root_id=table.c.id))
             root_id = None
+    # Planner statistics, as autovacuum (PostgreSQL) would gather after a bulk load: without
+    # them PostgreSQL scans the whole table for each pending comment's "has a visible reply"
+    # test (1.3 s for the page instead of about 10 ms).
+    with engine.begin() as conn:
+        conn.execute(sa.text("ANALYZE"))
     engine.dispose()
     return root_id
 
@@ -336,7 +341,7 @@ def measure_portal(label, workdir, database_url):
         runs["rating put"] = (f"{base}/api/v1/pages/{key}/rating/mine",
                               {"method": "PUT", "body": '{"stars": 4}', "ctype": "application/json"})
         for name, (url, kw) in runs.items():
-            check_status(url, **kw)
+            check_status(url, **{k: v for k, v in kw.items() if k != "paths"})
             results[name] = load(url, **kw)
             r = results[name]
             print(f"[{label}] {name:16} {r['rps']:8.0f} req/s  p50 {r['p50_ms']:6.1f} ms  "
@@ -446,7 +451,7 @@ def machine():
         "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "cpu": cpu, "cores": os.cpu_count(), "memory_gb": round(int(mem) / 1024 / 1024, 1),
         "os": platform.platform(), "python": platform.python_version(),
-        "loadgen": loadgen.strip() or "wrk",
+        "loadgen": loadgen.split(" Copyright")[0].replace(" [epoll]", "").strip() or "wrk",
     }
 
 
