@@ -1,6 +1,8 @@
 """Security headers on every response, cookie flags, the request body limit, and the
 debug toolbar's relaxed policy (development only)."""
 
+import pytest
+
 from portal.headers import STRICT_CSP
 
 PLUGIN_WITH_COOKIES = {
@@ -93,3 +95,20 @@ def test_the_debug_toolbar_works_under_a_relaxed_policy_in_development_only(port
     assert "frame-ancestors 'none'" in policy
     toolbar = response.html.find(id="pDebug")
     assert toolbar is not None
+
+
+@pytest.mark.browser
+def test_chromium_reports_no_policy_violation_and_runs_the_scripts(portal_app, serve, chromium):
+    """The strict policy, enforced by a real browser: nothing the pages load or run is
+    blocked, and the site's own scripts still run (the theme toggle is revealed by JS)."""
+    base = serve(portal_app.app)
+    page = chromium.new_page()
+    violations = []
+    page.on("console", lambda msg: violations.append(msg.text)
+            if "Content Security Policy" in msg.text else None)
+    for path in ("/", "/guide/", "/guide/faq/", "/-/plugins"):
+        response = page.goto(base + path)
+        assert response.headers["content-security-policy"] == STRICT_CSP
+        page.wait_for_load_state("load")
+    assert not violations, violations
+    assert page.locator("[data-theme-toggle]").is_visible()
