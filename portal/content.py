@@ -8,6 +8,7 @@ is plain data the resources hold.
 """
 
 import datetime
+import functools
 import html
 import posixpath
 import re
@@ -30,6 +31,8 @@ FRONT_MATTER_KEYS = {"title": str, "summary": str, "order": int, "tags": list, "
 WORDS_PER_MINUTE = 220
 _SCHEME_RE = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
 _FORMATTER = HtmlFormatter(nowrap=True)
+# libyaml's safe loader when PyYAML was built with it: ten times faster at start-up.
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class Problem(str):
@@ -111,7 +114,6 @@ class Document:
     order: int
     tags: tuple
     updated: datetime.date | None
-    html: str
     toc: list
     chunks: list
     words: int
@@ -119,6 +121,18 @@ class Document:
     children: list = field(default_factory=list)
     code: list = field(default_factory=list)  # of CodeBlock
     site_links: list = field(default_factory=list)  # of SiteLink
+    # Pygments is most of the cost of a page, so the HTML is made when the page is first
+    # shown (then kept): start-up parses and checks every page but renders none.
+    _render: object = field(default=None, repr=False, compare=False)
+    _html: str | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def html(self):
+        render = self._render  # read once: another thread may be finishing the same page
+        if self._html is None and render is not None:
+            self._html = render()
+            self._render = None  # the tokens are no longer needed
+        return self._html or ""
 
     @property
     def reading_minutes(self):
@@ -170,7 +184,7 @@ class FolderLoader:
             raise ContentError.of(self.errors)
         for rel, (doc, tokens, env) in self.parsed.items():
             self._rewrite_links(doc, rel, tokens)
-            doc.html = self.md.renderer.render(tokens, self.md.options, env)
+            doc._render = functools.partial(self.md.renderer.render, tokens, self.md.options, env)
         return root
 
     def _read_tree(self, folder, path):
@@ -218,7 +232,6 @@ class FolderLoader:
             order=meta.get("order", 0 if not path else 100),
             tags=tuple(meta.get("tags", ())),
             updated=meta.get("updated"),
-            html="",
             toc=[],
             chunks=[],
             words=0,
@@ -235,7 +248,7 @@ class FolderLoader:
         if not tokens or tokens[0].type != "front_matter":
             return {}
         try:
-            meta = yaml.safe_load(tokens[0].content)
+            meta = yaml.load(tokens[0].content, Loader=_YAML_LOADER)
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             line = mark.line + 2 if mark else 1  # +1 for the opening ---, +1 for 1-based
