@@ -20,6 +20,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
 from ..resources import Page, Root, Section
 from .errors import wants_json
+from .pages import reading_value
 
 log = logging.getLogger(__name__)
 
@@ -113,18 +114,8 @@ def home_without_database(context, request):
 def page_without_database(context, request):
     """The page as ``portal.views.pages.page_value`` builds it, but without notifying
     ``PageRendered`` (whose subscribers add the comments and rating from the database)."""
-    section = context.section
-    previous, following = section.neighbours(context)
-    value = {
-        "base_template": "section.jinja2" if context is section else "page.jinja2",
-        "page": context,
-        "section": section,
-        "doc": context.doc,
-        "breadcrumbs": context.lineage_nodes(),
-        "previous": previous,
-        "next": following,
-        "children": list(context.children.values()),
-    }
+    value = reading_value(context)
+    value["base_template"] = "section.jinja2" if context is value["section"] else "page.jinja2"
     response = render_to_response("page_without_database.jinja2", value, request)
     response.headers["Cache-Control"] = "no-store"
     response.headers["Retry-After"] = RETRY_AFTER

@@ -37,12 +37,11 @@ def page(context, request):
     return page_value(context, request)
 
 
-def page_value(context, request):
-    """What page.jinja2 needs for ``context``; also used by views that answer a form
-    post on a page by showing the page again (with the form's errors)."""
+def reading_value(context):
+    """What page.jinja2 needs to show ``context`` from the content alone."""
     section = context.section
     previous, following = section.neighbours(context)
-    value = {
+    return {
         "page": context,
         "section": section,
         "doc": context.doc,
@@ -51,5 +50,11 @@ def page_value(context, request):
         "next": following,
         "children": list(context.children.values()),
     }
+
+
+def page_value(context, request):
+    """The page with what subscribers add (comments, rating); also used by views that
+    answer a form post on a page by showing the page again (with the form's errors)."""
+    value = reading_value(context)
     request.registry.notify(PageRendered(request, context, value))
     return value
