@@ -126,18 +126,28 @@ def serve():
         thread.join(timeout=5)
 
 
-@pytest.fixture
+CHROMIUM = os.environ.get("PORTAL_TEST_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
 def chromium():
-    """Debian's Chromium driven by Playwright (its own browser download is not used)."""
-    import shutil
-
-    path = shutil.which("chromium") or "/usr/bin/chromium"
-    if not os.path.exists(path):
-        require("Chromium is not installed (Debian package chromium)")
-    from playwright.sync_api import sync_playwright
-
+    """Debian's Chromium through Playwright (Playwright's own browser download is not used).
+    One for the whole run: Playwright's sync API cannot start twice at once."""
+    if not os.path.exists(CHROMIUM):
+        require(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        require("the playwright package is not installed (pip install -e '.[testing]')")
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=path, args=["--no-sandbox"])
+        try:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        except Exception as exc:  # a broken or incompatible browser: say which
+            require(f"Chromium at {CHROMIUM} does not start: {str(exc).splitlines()[0]}")
         yield browser
         browser.close()
 

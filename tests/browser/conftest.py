@@ -14,7 +14,6 @@ top of the repository.
 """
 
 import json
-import os
 import sys
 import textwrap
 import threading
@@ -38,12 +37,8 @@ def require(reason):
     table: the test folders are not packages (``--import-mode=importlib``)."""
     sys.modules["tests.conftest"].require(reason)
 
+
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = os.environ.get("PORTAL_TEST_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 SCREENSHOTS = ROOT / "screenshots"
 MODERATOR = ("mod", "correct horse battery staple")
@@ -142,24 +137,6 @@ class ServerThread:
     def __exit__(self, *exc):
         self.server.close()
         self.thread.join(timeout=5)
-
-
-@pytest.fixture(scope="session")
-def chromium():
-    """Debian's Chromium through Playwright (Playwright's own browser download is not used)."""
-    if not os.path.exists(CHROMIUM):
-        require(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        require("the playwright package is not installed (pip install -e '.[testing]')")
-    with sync_playwright() as p:
-        try:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        except Exception as exc:  # a broken or incompatible browser: say which
-            require(f"Chromium at {CHROMIUM} does not start: {str(exc).splitlines()[0]}")
-        yield browser
-        browser.close()
 
 
 @pytest.fixture(scope="session")
