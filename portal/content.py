@@ -35,6 +35,16 @@ _FORMATTER = HtmlFormatter(nowrap=True)
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
+def _pure_yaml_error(text):
+    """The pure-Python loader's error for ``text``: its messages and positions are the
+    ones authors find clearest (libyaml's differ), and errors are rare enough to parse twice."""
+    try:
+        yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        return exc
+    return yaml.YAMLError("cannot be parsed")
+
+
 class Problem(str):
     """A located problem in a content folder: as a string ``file:line: message`` (the form
     editors and CI logs link to); ``file``, ``line`` and ``message`` for tools such as
@@ -249,7 +259,8 @@ class FolderLoader:
             return {}
         try:
             meta = yaml.load(tokens[0].content, Loader=_YAML_LOADER)
-        except yaml.YAMLError as exc:
+        except yaml.YAMLError:
+            exc = _pure_yaml_error(tokens[0].content)
             mark = getattr(exc, "problem_mark", None)
             line = mark.line + 2 if mark else 1  # +1 for the opening ---, +1 for 1-based
             problem = getattr(exc, "problem", None) or str(exc)
