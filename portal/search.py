@@ -43,6 +43,7 @@ from markupsafe import Markup
 from sqlalchemy import select
 
 from .models.comments import utcnow
+from .models.meta import upsert_insert
 from .models.throttle import SearchMiss
 
 log = logging.getLogger(__name__)
@@ -568,13 +569,7 @@ def record_miss(dbsession, query):
     key = miss_key(query)
     if not key:
         return
-    dialect = dbsession.get_bind().dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    elif dialect == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert
-    else:  # pragma: no cover - the portal runs on SQLite and PostgreSQL
-        raise NotImplementedError(dialect)
+    insert = upsert_insert(dbsession)
     table = SearchMiss.__table__
     stmt = insert(table).values(query=key, count=1, last_seen=utcnow())
     stmt = stmt.on_conflict_do_update(

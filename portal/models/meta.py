@@ -2,6 +2,7 @@
 (Alembic migrations refer to constraints by name, on SQLite and PostgreSQL alike)."""
 
 from sqlalchemy import MetaData
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import DeclarativeBase
 
 NAMING_CONVENTION = {
@@ -15,3 +16,18 @@ NAMING_CONVENTION = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+_UPSERT_INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+
+
+def upsert_insert(dbsession):
+    """The ``insert()`` of the session's database, whose ``on_conflict_do_update`` makes an
+    upsert: one statement, so concurrent writers neither duplicate nor lose a row."""
+    dialect = dbsession.get_bind().dialect.name
+    try:
+        return _UPSERT_INSERTS[dialect]
+    except KeyError:
+        raise RuntimeError(
+            f"the portal runs on SQLite and PostgreSQL; {dialect} has no upsert here"
+        ) from None

@@ -7,11 +7,10 @@ import math
 from dataclasses import dataclass, field
 
 from sqlalchemy import CheckConstraint, String, UniqueConstraint, func, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .comments import utcnow
-from .meta import Base
+from .meta import Base, upsert_insert
 
 STARS = (1, 2, 3, 4, 5)
 WILSON_Z = 1.96  # 95% confidence
@@ -33,17 +32,10 @@ class Rating(Base):
     )
 
 
-_INSERT = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
-
-
 def upsert(dbsession, page_key, reader_key, stars):
     """Set ``reader_key``'s rating of ``page_key`` in one statement (INSERT ... ON CONFLICT
     DO UPDATE): two concurrent requests of one reader end with one row, the later value."""
-    dialect = dbsession.get_bind().dialect.name
-    try:
-        insert = _INSERT[dialect]
-    except KeyError:
-        raise NotImplementedError(f"ratings need an upsert; {dialect} has none here") from None
+    insert = upsert_insert(dbsession)
     now = utcnow()
     stmt = insert(Rating).values(
         page_key=page_key, reader_key=reader_key, stars=stars, created_at=now, updated_at=now
