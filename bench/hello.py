@@ -12,7 +12,6 @@ import waitress
 from pyramid.config import Configurator
 from pyramid.response import Response
 
-
 BODY = b"Hello, world!"
 
 

@@ -195,7 +195,7 @@ def load(url, connections=CONNECTIONS, duration=DURATION, method="GET", body=Non
         if paths:
             argv += ["--paths", " ".join(paths)]
     run = subprocess.run(argv, env=env, capture_output=True, text=True)
-    line = next((l for l in run.stdout.splitlines() if l.startswith("BENCH_JSON ")), None)
+    line = next((out for out in run.stdout.splitlines() if out.startswith("BENCH_JSON ")), None)
     if line is None:
         raise RuntimeError(f"{argv[0]} gave no summary (exit {run.returncode}): {run.stderr[-500:]}")
     result = json.loads(line[len("BENCH_JSON "):])
@@ -230,7 +230,7 @@ def insert_comments(database_url, page_key, count, threaded):
     import sqlalchemy as sa
 
     sys.path.insert(0, str(ROOT))
-    from portal.models.comments import Comment
+    from portal.discussion.models import Comment
 
     engine = sa.create_engine(database_url)
     table = Comment.__table__
@@ -442,13 +442,13 @@ def machine():
         if line.startswith("model name"):
             cpu = line.split(":", 1)[1].strip()
             break
-    mem = next((l.split()[1] for l in Path("/proc/meminfo").read_text().splitlines()
-                if l.startswith("MemTotal")), "0")
+    mem = next((row.split()[1] for row in Path("/proc/meminfo").read_text().splitlines()
+                if row.startswith("MemTotal")), "0")
     loadgen = (subprocess.run([WRK, "--version"], capture_output=True, text=True).stdout.split("\n")[0]
                if WRK else "bench/load.py (Python)")
     return {
         "loadavg": " ".join(f"{x:.1f}" for x in os.getloadavg()),
-        "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "cpu": cpu, "cores": os.cpu_count(), "memory_gb": round(int(mem) / 1024 / 1024, 1),
         "os": platform.platform(), "python": platform.python_version(),
         "loadgen": loadgen.split(" Copyright")[0].replace(" [epoll]", "").strip() or "wrk",

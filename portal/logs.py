@@ -1,17 +1,9 @@
-"""Log records as one JSON object per line, for log collectors (production.ini)."""
+"""Deprecated: moved to ``portal.ops.logs``. Kept because .ini files of existing deployments
+name ``portal.logs.JsonFormatter`` in their ``[formatter_json]`` section."""
 
-import json
-import logging
+import warnings
 
+from .ops.logs import JsonFormatter  # noqa: F401
 
-class JsonFormatter(logging.Formatter):
-    def format(self, record):
-        entry = {
-            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S"),
-            "level": record.levelname,
-            "logger": record.name,
-            "message": record.getMessage(),
-        }
-        if record.exc_info:
-            entry["exception"] = self.formatException(record.exc_info)
-        return json.dumps(entry, ensure_ascii=False)
+warnings.warn("portal.logs is deprecated; use portal.ops.logs.JsonFormatter in the .ini file",
+              DeprecationWarning, stacklevel=2)

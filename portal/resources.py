@@ -9,7 +9,7 @@ Unknown names raise ``KeyError``, which Pyramid answers with the 404 page.
 
 from pyramid.authorization import ALL_PERMISSIONS, Allow, Everyone
 
-from .content import iter_documents
+from .content.documents import iter_documents
 
 MODERATOR = "role:moderator"
 BACKSTAGE = "-"  # the one top-level name no section can take (not a valid segment)

@@ -33,6 +33,7 @@ from pathlib import Path
 
 import pytest
 
+
 def pytest_configure(config):
     """pytest imports the modules of a distribution that provides a pytest plugin (this
     one) through its assertion-rewriting import hook. Pyramid's static views ask
@@ -52,7 +53,7 @@ def migrate(settings):
     """Create the schema with the Alembic migrations, as ``portal db upgrade`` does."""
     from alembic import command
 
-    from .scripts.db import alembic_config
+    from .ops.schema import alembic_config
 
     command.upgrade(alembic_config(settings), "head")
 
@@ -61,14 +62,14 @@ def build_app(settings, plugins=None):
     """The full WSGI application wrapped in WebTest, with ``plugins`` only (None: all)."""
     import webtest
 
-    from . import main
+    from . import make_app
 
     settings = dict(settings)
     if plugins is not None:
         _require_installed(plugins)
         # A name no plugin has keeps "only these" meaning "none" for an empty list.
         settings["portal.plugins.only"] = " ".join(plugins) or "-"
-    app = main({}, **settings)
+    app = make_app(settings)  # no environment: a test sees only the settings it gives
     return webtest.TestApp(app, extra_environ={"REMOTE_ADDR": "192.0.2.10"})
 
 

@@ -10,9 +10,8 @@ import sqlalchemy as sa
 import webtest
 from jsonschema import Draft202012Validator
 
-from portal.models.comments import Comment
-from portal.models.ratings import Rating
-from portal.models.throttle import ClientEvent
+from portal.abuse.models import ClientEvent
+from portal.discussion.models import Comment, Rating
 
 API = "/api/v1"
 COMMENTS = f"{API}/pages/demo/first/comments"
@@ -102,7 +101,7 @@ def test_the_openapi_document_lists_exactly_the_routes_and_methods_of_the_code(a
                    for path, ops in openapi["paths"].items()}
     assert in_code == in_document
     # The 405 answers name the same methods.
-    from portal.views.api import ROUTE_METHODS
+    from portal.api import ROUTE_METHODS
 
     for name, path in routes.items():
         if name in ROUTE_METHODS:

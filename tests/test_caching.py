@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
-from portal.caching import body_etag
+from portal.http.caching import body_etag
 
 
 def test_an_anonymous_page_has_an_etag_and_answers_304_when_unchanged(portal_app):

@@ -10,8 +10,8 @@ import pytest
 import sqlalchemy as sa
 import webtest
 
-from portal.models.comments import Comment
-from portal.models.throttle import ClientEvent
+from portal.abuse.models import ClientEvent
+from portal.discussion.models import Comment
 
 PAGE = "/demo/first/"
 
@@ -219,7 +219,7 @@ def test_replies_nest_three_levels_and_deeper_replies_stay_in_the_parents_thread
     assert {stored[i].root_id for i in ids} == {ids[0]}
     html = app.get(PAGE).text
     # Each level is nested inside the previous one...
-    for outer, inner in zip(ids[:3], ids[1:4]):
+    for outer, inner in zip(ids[:3], ids[1:4], strict=False):
         block = html[html.index(f'id="comment-{outer}"'):]
         assert block.index('class="comment__replies"') < block.index(f'id="comment-{inner}"')
     # ...and the fifth comment sits beside its parent, saying whom it answers.
@@ -584,11 +584,13 @@ def test_the_keyset_queries_are_served_by_indexes(demo_app):
                "ORDER BY root_id, created_at, id")
     with engine.connect() as conn:
         if engine.dialect.name == "sqlite":
-            plan = lambda sql: " ".join(str(r[-1]) for r in conn.exec_driver_sql(
-                "EXPLAIN QUERY PLAN " + sql))
+            def plan(sql):
+                return " ".join(str(r[-1]) for r in conn.exec_driver_sql(
+                            "EXPLAIN QUERY PLAN " + sql))
         else:
             conn.exec_driver_sql("SET enable_seqscan = off")  # tiny tables: ask for the index
-            plan = lambda sql: " ".join(r[0] for r in conn.exec_driver_sql("EXPLAIN " + sql))
+            def plan(sql):
+                return " ".join(r[0] for r in conn.exec_driver_sql("EXPLAIN " + sql))
         assert "ix_comments_page_threads" in plan(threads), plan(threads)
         assert "ix_comments_root_created" in plan(replies), plan(replies)
         assert "SCAN comments " not in plan(threads) + " "

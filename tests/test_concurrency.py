@@ -12,8 +12,7 @@ from http.cookies import SimpleCookie
 import pytest
 import sqlalchemy as sa
 
-from portal.models.comments import Comment
-from portal.models.ratings import Rating
+from portal.discussion.models import Comment, Rating
 
 pytestmark = pytest.mark.postgresql
 
@@ -83,7 +82,7 @@ def test_fifty_concurrent_ratings_leave_one_row_per_reader_and_the_right_histogr
     app, base = live
     readers = [Client(base) for _ in range(30)]
     # Each reader rated another page once, so they carry their reader cookie.
-    for i, reader in enumerate(readers):
+    for reader in readers:
         assert reader.call("PUT", "/api/v1/pages/demo/second/rating/mine", {"stars": 3})[0] == 200
         assert "portal_reader" in reader.cookies
     wanted = {i: 1 + i % 5 for i in range(30)}

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from portal.scripts.main import build_parser
-from portal.settings import ALIASES, DEFAULTS, env_name
+from portal.ops.cli import build_parser
+from portal.ops.settings import ALIASES, DEFAULTS, env_name
 
 ROOT = Path(__file__).resolve().parents[1]
 K8S = ROOT / "deploy" / "kubernetes"
@@ -110,8 +110,8 @@ def test_the_image_runs_production_ini_with_pserve_where_the_dockerfile_puts_it(
 def test_the_migration_job_runs_the_portal_command_that_exists():
     command = container("Job")["command"]
     assert command[0] == "portal"
-    setup = (ROOT / "setup.py").read_text()
-    assert '"portal = portal.scripts.main:main"' in setup
+    project = (ROOT / "pyproject.toml").read_text()
+    assert 'portal = "portal.ops.cli:main"' in project
     args = build_parser().parse_args(command[1:])  # the real parser accepts it
     assert (args.command, args.action, args.config) == ("db", "upgrade", exec_form(final("CMD")[0])[1])
     assert container("Job")["image"] == container("Deployment")["image"]

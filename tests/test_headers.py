@@ -3,7 +3,7 @@ debug toolbar's relaxed policy (development only)."""
 
 import pytest
 
-from portal.headers import STRICT_CSP
+from portal.http.headers import STRICT_CSP
 
 PLUGIN_WITH_COOKIES = {
     "portal_cookies/__init__.py": """

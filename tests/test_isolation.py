@@ -79,7 +79,7 @@ def assert_others_serve(app):
 
 def flaky_log(caplog):
     return [r.getMessage() for r in caplog.records
-            if r.name == "portal.isolation" and r.getMessage().startswith("plugin 'flaky'")]
+            if r.name == "portal.plugins.isolation" and r.getMessage().startswith("plugin 'flaky'")]
 
 
 def test_a_failing_view_override_falls_back_to_the_core_page_then_the_section_is_switched_off(
@@ -93,7 +93,7 @@ def more(config):
     config.add_view(fancy_page, context=Page, section="flaky", renderer="page.jinja2",
                     request_method=READ, permission="view")
 """)
-    with caplog.at_level(logging.ERROR, logger="portal.isolation"):
+    with caplog.at_level(logging.ERROR, logger="portal.plugins.isolation"):
         for _ in range(THRESHOLD - 1):
             page = app.get("/flaky/page/")
             assert "Flaky text." in page.text  # the core's view answered instead
@@ -143,7 +143,7 @@ def sabotage(event):
 def more(config):
     config.add_subscriber(sabotage, PageRendered)
 """)
-    with caplog.at_level(logging.ERROR, logger="portal.isolation"):
+    with caplog.at_level(logging.ERROR, logger="portal.plugins.isolation"):
         page = app.get("/good/page/")
     assert "Good text." in page.text
     assert "never shown" not in page.text
@@ -154,7 +154,7 @@ def more(config):
     assert status_of(app, "flaky")["switched_off"] is True
     # Switched off: its subscriber no longer runs at all.
     caplog.clear()
-    with caplog.at_level(logging.ERROR, logger="portal.isolation"):
+    with caplog.at_level(logging.ERROR, logger="portal.plugins.isolation"):
         app.get("/good/page/")
     assert flaky_log(caplog) == []
 
@@ -184,7 +184,7 @@ def more(config):
             {% block footer %}<p id="flaky-footer">{{ request.sponsor.name.upper() }}</p>{% endblock %}
         """,
     })
-    with caplog.at_level(logging.ERROR, logger="portal.isolation"):
+    with caplog.at_level(logging.ERROR, logger="portal.plugins.isolation"):
         page = app.get("/good/page/")
     assert "Good text." in page.text
     assert "flaky-footer" not in page.text

@@ -11,9 +11,9 @@ import sqlalchemy as sa
 import webtest
 from pyramid.authorization import ACLHelper, Everyone
 
-from portal.models.comments import Comment
-from portal.models.moderators import Moderator
-from portal.passwords import hash_password
+from portal.discussion.models import Comment
+from portal.moderation.models import Moderator
+from portal.moderation.passwords import hash_password
 from portal.resources import MODERATOR, Moderation
 from portal.testing import TEST_SECRET
 
@@ -67,7 +67,7 @@ def site(demo_app):
 # -- the command ---------------------------------------------------------------------------
 
 def run_portal(*args, stdin=""):
-    return subprocess.run([sys.executable, "-m", "portal.scripts.main", *args], input=stdin,
+    return subprocess.run([sys.executable, "-m", "portal.ops.cli", *args], input=stdin,
                           capture_output=True, text=True, timeout=120)
 
 

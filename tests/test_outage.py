@@ -155,7 +155,7 @@ def test_a_locked_sqlite_database_is_a_conflict_not_an_outage():
 
     from sqlalchemy.exc import OperationalError
 
-    from portal.views.outage import is_outage
+    from portal.ops.outage import is_outage
 
     locked = OperationalError("UPDATE x", {}, sqlite3.OperationalError("database is locked"))
     gone = OperationalError("SELECT 1", {}, sqlite3.OperationalError("unable to open database file"))

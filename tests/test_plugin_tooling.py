@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from portal.scripts.main import main as portal_command
+from portal.ops.cli import main as portal_command
 from portal.testing import build_wheel, free_port, wait_for_http, write_ini
 
 ROOT = Path(__file__).parents[1]
@@ -39,7 +39,7 @@ def run_portal(capsys, *argv):
 def copy_core(dest):
     """The core's source tree without the shared working tree's build artefacts, so this
     test's build never races another build of /work/main."""
-    for name in ("setup.py", "MANIFEST.in", "README.md", "development.ini", "production.ini"):
+    for name in ("pyproject.toml", "setup.py", "MANIFEST.in", "README.md", "development.ini", "production.ini"):
         shutil.copy2(ROOT / name, dest / name)
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
     shutil.copytree(ROOT / "portal", dest / "portal", ignore=ignore)
@@ -101,7 +101,7 @@ def wheel_requirements(wheel, extra):
 def test_a_new_plugin_builds_installs_serves_and_passes_its_own_test(tmp_path):
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH" and not k.startswith("PORTAL_")}
     # 1. The scaffold, through the real command.
-    subprocess.run([sys.executable, "-m", "portal.scripts.main", "plugin", "new", "acme",
+    subprocess.run([sys.executable, "-m", "portal.ops.cli", "plugin", "new", "acme",
                     "--dir", str(tmp_path)], check=True, capture_output=True, env=env)
     plugin_dir = tmp_path / "portal-acme"
     assert (plugin_dir / "portal_acme" / "content" / "index.md").is_file()
@@ -154,7 +154,7 @@ def test_a_new_plugin_builds_installs_serves_and_passes_its_own_test(tmp_path):
         with urllib.request.urlopen(base + "/-/static/acme/logo.svg") as response:
             assert response.headers["Content-Type"].startswith("image/svg+xml")
         with urllib.request.urlopen(base + "/") as response:
-            assert 'href="http://127.0.0.1:%d/acme/"' % port in response.read().decode()
+            assert f'href="http://127.0.0.1:{port}/acme/"' in response.read().decode()
     finally:
         server.terminate()
         server.wait(timeout=10)

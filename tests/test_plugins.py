@@ -137,7 +137,7 @@ def test_a_failing_plugin_is_listed_failed_and_the_rest_serves(
     assert_good_still_serves(app)
     app.get("/broken/", status=404)
     # One log line naming the plugin, its distribution and the cause.
-    lines = [r.getMessage() for r in caplog.records if r.name == "portal.plugins"]
+    lines = [r.getMessage() for r in caplog.records if r.name.startswith("portal.plugins")]
     assert len(lines) == 1
     assert lines[0].startswith("plugin 'broken' (portal-broken 1.0): ")
     assert "\n" not in lines[0]
@@ -209,13 +209,43 @@ def test_disabled_plugins_are_listed_and_not_loaded(good, installed_plugin, port
     assert_good_still_serves(app)
 
 
-def test_disabling_through_the_environment(good, installed_plugin, portal_settings, monkeypatch):
-    from portal.testing import build_app
+def test_disabling_through_the_environment_of_a_deployment(good, installed_plugin, portal_settings,
+                                                           monkeypatch):
+    """The paste entry point (what pserve and the container run) reads the environment."""
+    import webtest
+
+    from portal import main
 
     installed_plugin("extra", section_plugin("extra"))
+    settings = {**portal_settings, "portal.plugins.only": "good extra"}
+
+    def statuses(app):
+        return {p["name"]: p["status"] for p in app.get("/-/plugins.json").json["plugins"]
+                if p["name"] in ("good", "extra")}
+
+    assert statuses(webtest.TestApp(main({}, **settings))) == {"good": "loaded", "extra": "loaded"}
     monkeypatch.setenv("PORTAL_PLUGINS_DISABLED", "extra good")
-    app = build_app(portal_settings, plugins=["good", "extra"])
-    assert {p["status"] for p in app.get("/-/plugins.json").json["plugins"]} == {"disabled"}
+    app = webtest.TestApp(main({}, **settings))
+    assert statuses(app) == {"good": "disabled", "extra": "disabled"}
+
+
+def test_the_test_kit_never_reads_the_shell_environment(good, installed_plugin, portal_app_factory,
+                                                       monkeypatch, tmp_path):
+    """A plugin author with DATABASE_URL or PORTAL_PLUGINS_ONLY exported in their shell gets
+    the portal their test asked for, writing into the test's own database."""
+    installed_plugin("extra", section_plugin("extra"))
+    elsewhere = tmp_path / "elsewhere.sqlite"
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{elsewhere}")
+    monkeypatch.setenv("PORTAL_PLUGINS_ONLY", "good")
+    monkeypatch.setenv("PORTAL_PLUGINS_DISABLED", "extra")
+    app = portal_app_factory(plugins=["extra"])
+    assert app.get("/extra/").status_code == 200
+    statuses = {p["name"]: p["status"] for p in app.get("/-/plugins.json").json["plugins"]}
+    assert statuses["extra"] == "loaded" and statuses["good"] == "disabled"
+    app.app.registry["dbengine"].dispose()
+    assert not elsewhere.exists()
+    assert str(app.app.registry["dbengine"].url) == app.app.registry.settings["sqlalchemy.url"]
+    assert "elsewhere" not in app.app.registry.settings["sqlalchemy.url"]
 
 
 def test_an_entry_point_naming_a_function(installed_plugin, portal_app_factory):

@@ -13,7 +13,7 @@ import pytest
 from pyramid.exceptions import ConfigurationError
 from pyramid.paster import get_appsettings
 
-from portal.settings import ALIASES, DEFAULTS, env_name, load_settings
+from portal.ops.settings import ALIASES, DEFAULTS, env_name, load_settings
 from portal.testing import TEST_SECRET, free_port, wait_for_http
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -81,7 +81,7 @@ def test_production_ini_has_no_debug_toolbar_and_serves_with_waitress():
     assert "debugtoolbar" not in text
     assert re.search(r"^use = egg:waitress#main$", text, re.M)
     assert "pyramid.reload_templates = false" in text
-    assert "class = portal.logs.JsonFormatter" in text
+    assert "class = portal.ops.logs.JsonFormatter" in text
 
 
 def test_operators_doc_lists_every_setting_with_its_environment_name():

@@ -7,9 +7,10 @@ import pytest
 import sqlalchemy as sa
 import webtest
 
-from portal.models.moderators import Moderator
-from portal.models.ratings import Rating, best_rated, wilson_lower_bound
-from portal.passwords import hash_password
+from portal.discussion.models import Rating
+from portal.discussion.rating_queries import best_rated, wilson_lower_bound
+from portal.moderation.models import Moderator
+from portal.moderation.passwords import hash_password
 
 PAGE = "/demo/first/"
 

@@ -5,7 +5,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from portal.sanitizer import (
+from portal.discussion.sanitizer import (
     ALLOWED_ATTRIBUTES,
     ALLOWED_TAGS,
     count_links,

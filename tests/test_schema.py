@@ -11,8 +11,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 import portal.models  # noqa: F401  (every model module, as the application loads them)
-from portal.models.meta import Base
-from portal.scripts.db import alembic_config
+from portal.db import Base
+from portal.ops.schema import alembic_config
 from portal.testing import TEST_SECRET
 
 
@@ -52,7 +52,7 @@ def test_portal_db_upgrade_creates_the_schema_of_an_empty_database(tmp_path):
         sqlalchemy.url = {url}
         portal.secret = {TEST_SECRET}
     """), encoding="utf-8")
-    done = subprocess.run([sys.executable, "-m", "portal.scripts.main", "db", "upgrade", str(ini)],
+    done = subprocess.run([sys.executable, "-m", "portal.ops.cli", "db", "upgrade", str(ini)],
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert differences(url) == []

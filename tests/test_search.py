@@ -7,17 +7,11 @@ import re
 import pytest
 import sqlalchemy as sa
 
-from portal.models.moderators import Moderator
-from portal.models.throttle import SearchMiss
-from portal.passwords import hash_password
-from portal.search import (
-    MARK_END,
-    MARK_START,
-    SearchIndex,
-    highlighted,
-    parse_query,
-    words_of_path,
-)
+from portal.moderation.models import Moderator
+from portal.moderation.passwords import hash_password
+from portal.search.index import MARK_END, MARK_START, SearchIndex, highlighted
+from portal.search.models import SearchMiss
+from portal.search.query import parse_query, words_of_path
 
 # Two sections whose words are chosen so each test knows the right answer.
 DOCS = {

@@ -7,8 +7,7 @@ through the application's real tweens (no shared test transaction)."""
 
 import sqlalchemy as sa
 
-from portal.models.comments import Comment
-from portal.models.ratings import Rating
+from portal.discussion.models import Comment, Rating
 
 PLUGIN = {"portal_txn/__init__.py": '''
 import sqlite3
@@ -17,8 +16,8 @@ import sqlalchemy as sa
 from pyramid.response import Response
 from pyramid_retry import IBeforeRetry
 
-from portal.models.comments import Comment
-from portal.models.ratings import Rating
+from portal.discussion.models import Comment
+from portal.discussion.models import Rating
 from portal.resources import Page
 
 attempts = []
@@ -109,7 +108,7 @@ def test_a_refused_form_post_stores_nothing_it_wrote_first(demo_app):
     form = app.get("/demo/first/").forms["comment-form"]
     form["body"] = "over the limit"
     form.submit(status=429)
-    from portal.models.throttle import ClientEvent
+    from portal.abuse.models import ClientEvent
 
     assert count(app, Comment) == 0 and count(app, ClientEvent) == 0
 

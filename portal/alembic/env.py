@@ -5,9 +5,9 @@ import os
 from alembic import context
 from pyramid.paster import get_appsettings, setup_logging
 
-from portal.models import get_engine
-from portal.models.meta import Base
-from portal.settings import load_settings
+from portal.db import get_engine
+from portal.models import Base
+from portal.ops.settings import load_settings
 
 config = context.config
 settings = config.attributes.get("settings")

@@ -144,9 +144,9 @@ def portal_server(tmp_path_factory):
     """The portal over HTTP: the teahouse section and every installed plugin, a migrated
     SQLite database, a moderator, comment limits relaxed for tests."""
     from portal import main
-    from portal.models.comments import Comment
-    from portal.models.moderators import Moderator
-    from portal.passwords import hash_password
+    from portal.discussion.models import Comment
+    from portal.moderation.models import Moderator
+    from portal.moderation.passwords import hash_password
 
     site_dir = tmp_path_factory.mktemp("browser-site")
     site = PluginSite(site_dir)

@@ -1,13 +1,12 @@
 """comments, ratings, moderators, client events, search misses
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-24 01:07:58.936570
 """
 
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '0001'
 down_revision = None

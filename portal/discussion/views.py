@@ -1,0 +1,260 @@
+"""Comments and ratings under every page: the discussion shown by page.jinja2, the form
+posts (``@@comments``, ``@@edit-comment``, ``@@delete-comment``, ``@@rate``), and the
+Atom feeds (``@@feed`` per page, ``/-/comments.atom`` for the site).
+
+Without JavaScript every form posts and is answered 303 back to the page; a post that
+breaks a rule shows the page again with the form, what was typed, and what to fix.
+"""
+
+import datetime
+from urllib.parse import urlencode
+
+from pyramid.csrf import get_csrf_token
+from pyramid.events import BeforeRender, subscriber
+from pyramid.exceptions import BadCSRFToken
+from pyramid.httpexceptions import HTTPBadRequest, HTTPSeeOther
+from pyramid.renderers import render_to_response
+from pyramid.view import exception_view_config, view_config
+
+from ..content.views import page_value
+from ..events import PageRendered
+from ..resources import Backstage, Node, Page, Root, Section
+from . import comment_queries as comment_store
+from . import comments, ratings
+from . import rating_queries as rating_store
+from .comment_queries import BadCursor
+from .comments import Rejected
+from .feeds import atom_feed
+from .readers import edit_deadline, form_stamp, reader_key
+
+SORTS = ("oldest", "newest")
+
+
+def _int_param(request, name):
+    raw = request.GET.get(name)
+    if raw in (None, ""):
+        return None
+    try:
+        return int(raw)
+    except ValueError:
+        raise HTTPBadRequest(f"{name} must be a comment id, not {raw[:40]!r}") from None
+
+
+class Discussion:
+    """Everything page.jinja2's discussion partial shows for one page and one reader."""
+
+    def __init__(self, request, page, form=None):
+        self.request = request
+        self.page = page
+        settings = request.registry.settings
+        self.moderation = settings["portal.comments.moderation"]
+        self.max_length = settings["portal.comments.max_length"]
+        self.max_links = settings["portal.comments.max_links"]
+        self.edit_window_minutes = settings["portal.comments.edit_window"] // 60
+        sort = request.GET.get("sort", "oldest")
+        self.sort = sort if sort in SORTS else "oldest"
+        self.after = request.GET.get("after") or None
+        self.thread_id = _int_param(request, "thread")
+        self.edit_id = _int_param(request, "edit")
+        self._base = request.resource_url(page)
+        self._keep = {}
+        if self.sort != "oldest":
+            self._keep["sort"] = self.sort
+        if self.thread_id is not None:
+            self._keep["thread"] = self.thread_id
+        if self.after:
+            self._keep["after"] = self.after
+        self.form = form or {}
+        self.errors = self.form.get("errors", {})
+        dbsession = request.dbsession
+        try:
+            if self.thread_id is not None:
+                entry, self.next_cursor = comments.one_thread(
+                    request, page, self.thread_id, after=self.after)
+                if entry is None:
+                    raise HTTPBadRequest(f"there is no thread {self.thread_id} on this page")
+                self.entries = [entry]
+            else:
+                threads = comments.threads(request, page, sort=self.sort, after=self.after)
+                self.entries, self.next_cursor = threads.entries, threads.next_cursor
+        except BadCursor as exc:
+            raise HTTPBadRequest(str(exc)) from None
+        self.count = comment_store.approved_count(dbsession, page.key)
+        reply = self.form.get("parent") or _int_param(request, "reply")
+        self.reply_to = None
+        if reply:
+            row = dbsession.get(comment_store.Comment, int(reply))
+            if row is not None and row.page_key == page.key and row.state == "approved":
+                self.reply_to = row
+        self.stamp = form_stamp(request)
+        self.csrf_token = get_csrf_token(request)
+        self.rating = rating_store.summary(dbsession, page.key)
+        self.my_rating = rating_store.own_rating(dbsession, page.key, reader_key(request))
+        children = list(page.children.values())
+        self.counts = comment_store.approved_counts(dbsession, [c.key for c in children])
+        self.best_rated = (best_rated(request, section=page.__name__)
+                           if isinstance(page, Section) else [])
+
+    def link(self, anchor=None, **params):
+        """A URL of this page keeping the reader's sort and position, with ``params``
+        (None removes one). Called for every comment shown, so it is kept cheap: the
+        page's URL is computed once."""
+        query = dict(self._keep)
+        for name, value in params.items():
+            if value is None:
+                query.pop(name, None)
+            else:
+                query[name] = value
+        url = self._base + ("?" + urlencode(query) if query else "")
+        return f"{url}#{anchor}" if anchor else url
+
+    def action(self, name):
+        return self.request.resource_url(self.page, f"@@{name}")
+
+    def edit_until(self, comment):
+        """When the author's edit window for ``comment`` closes (UTC)."""
+        return datetime.datetime.fromtimestamp(edit_deadline(self.request, comment),
+                                               datetime.UTC)
+
+    @property
+    def api_rating_url(self):
+        return self.request.route_url("api.rating.mine", key=self.page.key)
+
+
+def best_rated(request, section=None, limit=5):
+    """``[(node, ranked)]``: the best-rated pages of the site or of one section."""
+    root = request.root
+    nodes = {node.key: node for node in (root[section].walk() if section else root.pages())}
+    ranked = rating_store.best_rated(request.dbsession, page_keys=nodes, prefix=section,
+                                     limit=limit)
+    return [(nodes[r.page_key], r) for r in ranked]
+
+
+@subscriber(PageRendered)
+def add_discussion(event):
+    if event.request.method in ("GET", "HEAD"):
+        event.value["discussion"] = Discussion(event.request, event.context)
+
+
+@subscriber(BeforeRender)
+def add_best_rated(event):
+    """The home page lists the best-rated pages of the whole site."""
+    request = event.get("request")
+    if (request is not None and event.get("renderer_name") == "home.jinja2"
+            and isinstance(event.get("context"), Root)):
+        event["best_rated"] = best_rated(request)
+
+
+# -- form posts --------------------------------------------------------------------------
+
+@view_config(context=Page, name="comments", request_method="POST", permission="view")
+@view_config(context=Section, name="comments", request_method="POST", permission="view")
+def post_comment(context, request):
+    comment = comments.post(
+        request, context,
+        body=request.POST.get("body", ""),
+        name=request.POST.get("name"),
+        parent=request.POST.get("parent") or None,
+        stamp=request.POST.get("stamp"),
+        honeypot=request.POST.get("website"),
+    )
+    if comment.parent_id is None:
+        url = request.resource_url(context, query={"sort": "newest"}, anchor=f"comment-{comment.id}")
+    else:
+        url = request.resource_url(context, query={"thread": comment.root_id},
+                                   anchor=f"comment-{comment.id}")
+    return HTTPSeeOther(location=url)
+
+
+@view_config(context=Page, name="edit-comment", request_method="POST", permission="view")
+@view_config(context=Section, name="edit-comment", request_method="POST", permission="view")
+def edit_comment(context, request):
+    comment = comments.edit(request, context, request.POST.get("id"), request.POST.get("body", ""))
+    return HTTPSeeOther(location=request.resource_url(context, anchor=f"comment-{comment.id}"))
+
+
+@view_config(context=Page, name="delete-comment", request_method="POST", permission="view")
+@view_config(context=Section, name="delete-comment", request_method="POST", permission="view")
+def delete_comment(context, request):
+    comments.delete_own(request, context, request.POST.get("id"))
+    return HTTPSeeOther(location=request.resource_url(context, anchor="comments"))
+
+
+@view_config(context=Page, name="rate", request_method="POST", permission="view")
+@view_config(context=Section, name="rate", request_method="POST", permission="view")
+def rate(context, request):
+    stars = ratings.parse_stars(request.POST.get("stars"), strict=False)
+    ratings.rate(request, context, stars)
+    return HTTPSeeOther(location=request.resource_url(context, anchor="rating"))
+
+
+@exception_view_config(Rejected, containment=Node)
+def rejected_form(exc, request):
+    """A form post broke a rule: the page again, the form filled in, the errors listed.
+    (Raised, not returned, so pyramid_tm aborts whatever the request wrote.)"""
+    return show_form_errors(request, exc.fields, exc.status, exc.retry_after)
+
+
+@exception_view_config(BadCSRFToken, containment=Node)
+def stale_form(exc, request):
+    """The CSRF token did not match (most often: the session cookie expired or was
+    cleared). Nothing is stored; the form comes back with what was typed and a fresh
+    token, so sending it again works."""
+    return show_form_errors(request, {"csrf_token": "the form had expired; check it and "
+                                                    "send it again"}, 400)
+
+
+def show_form_errors(request, fields, status, retry_after=None):
+    context = request.context
+    form = {"errors": fields, "kind": request.view_name}
+    if request.view_name == "comments":
+        parent = request.POST.get("parent", "")
+        form.update(body=request.POST.get("body", ""), name=request.POST.get("name", ""),
+                    parent=int(parent) if parent.isdigit() else None)
+    elif request.view_name == "edit-comment":
+        form.update(body=request.POST.get("body", ""))
+    value = page_value(context, request)
+    discussion = value["discussion"] = Discussion(request, context, form=form)
+    if request.view_name == "edit-comment" and status == 400:
+        ident = request.POST.get("id", "")
+        discussion.edit_id = int(ident) if ident.isdigit() else None
+    renderer = "section.jinja2" if isinstance(context, Section) else "page.jinja2"
+    response = render_to_response(renderer, value, request)
+    response.status = status
+    if retry_after:
+        response.headers["Retry-After"] = str(retry_after)
+    return response
+
+
+# -- feeds -------------------------------------------------------------------------------
+
+@view_config(context=Page, name="feed", request_method=("GET", "HEAD"), permission="view")
+@view_config(context=Section, name="feed", request_method=("GET", "HEAD"), permission="view")
+def page_feed(context, request):
+    limit = request.registry.settings["portal.comments.feed_size"]
+    rows = comment_store.latest_approved(request.dbsession, context.key, limit=limit)
+    site = request.registry.settings["portal.site_name"]
+    return atom_feed(
+        request,
+        rows,
+        title=f"Comments on {context.title} · {site}",
+        feed_url=request.resource_url(context, "@@feed"),
+        home_url=request.resource_url(context),
+        feed_id=f"page:{context.key}",
+    )
+
+
+@view_config(context=Backstage, name="comments.atom", request_method=("GET", "HEAD"),
+             permission="view")
+def site_feed(context, request):
+    limit = request.registry.settings["portal.comments.feed_size"]
+    rows = comment_store.latest_approved(request.dbsession, limit=limit)
+    site = request.registry.settings["portal.site_name"]
+    return atom_feed(
+        request,
+        rows,
+        title=f"Comments on {site}",
+        feed_url=request.resource_url(context, "comments.atom"),
+        home_url=request.resource_url(request.root),
+        feed_id="site",
+    )

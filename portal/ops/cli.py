@@ -1,0 +1,34 @@
+"""The ``portal`` command."""
+
+import argparse
+import logging
+import sys
+
+from pyramid.exceptions import ConfigurationError
+
+from ..moderation import commands as moderators
+from ..plugins import commands as plugins
+from . import schema as db
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(prog="portal", description="Run and manage the portal.")
+    subparsers = parser.add_subparsers(dest="command", required=True)
+    db.register(subparsers)
+    moderators.register(subparsers)
+    plugins.register(subparsers)
+    return parser
+
+
+def main(argv=None):
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except (ConfigurationError, FileNotFoundError) as exc:
+        print(f"portal: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,41 @@
+"""The plugin host: discovery through entry points, loading each plugin in isolation, the
+configuration directives, runtime isolation, provenance, and the ``portal plugin`` commands.
+
+Contract version 1 (docs/plugins.md): a plugin is an installed distribution with an entry
+point in the group ``portal.plugins`` naming a module (or ``module:function``) that holds
+``includeme(config)``. Inside, it uses the directives of ``portal.plugins.directives``, and
+may register views on the core's resource types and subscribe to the core's events.
+
+The names below stay importable from ``portal.plugins`` for tools and plugins' tests.
+"""
+
+from ..resources import Root
+from .directives import add_portal_section, add_portal_static, add_portal_templates
+from .loader import (  # noqa: F401
+    ENTRY_POINT_GROUP,
+    PLUGIN_API_VERSION,
+    RESERVED_NAMES,
+    SUPPORTED_API_VERSIONS,
+    PluginError,
+    PluginLoader,
+    PluginRecord,
+    Plugins,
+    discover,
+)
+from .predicates import SectionPredicate
+
+
+def includeme(config):
+    """Load every installed plugin. Include this last: the core's own configuration is
+    committed first, so plugins override the core instead of conflicting with it."""
+    config.include(".isolation")
+    config.scan(".views")
+    config.scan(".unavailable")
+    config.add_view_predicate("section", SectionPredicate)
+    config.add_directive("add_portal_section", add_portal_section)
+    config.add_directive("add_portal_static", add_portal_static)
+    config.add_directive("add_portal_templates", add_portal_templates)
+    config.registry.portal_plugins = Plugins()
+    config.commit()
+    PluginLoader(config).load(discover())
+    config.registry.portal_root = Root(config.registry.portal_plugins.sections.values())

@@ -1,0 +1,127 @@
+"""Reading a reader's text as a search query: never FTS5 syntax, always words.
+
+``parse_query`` reads words, "phrases" and prefix* terms out of any input (FTS5 operators,
+column filters, brackets and control characters are just text); every way into search (the
+results page, the live box, the API, the 404 page's suggestions) reads its text here, so they
+never disagree about what a query means.
+"""
+
+import re
+from dataclasses import dataclass
+
+MAX_QUERY_CHARS = 200
+MAX_TERMS = 12
+MIN_PREFIX = 3  # "a*" or "re*" would match most of the vocabulary
+
+# Words too common to narrow a search: dropped from a query that has other words, so
+# "how do I deploy with docker" looks for deploy and docker (a "quoted phrase" keeps them).
+STOP_WORDS = frozenset(
+    "a an and are as at be but by can do does for from how i if in into is it me my no not "
+    "of on or so than that the their then there these this to use using was what when where "
+    "which who why will with you your".split()
+)
+# Runs of letters and digits: how FTS5's unicode61 tokenizer splits text into tokens
+# (underscore and every other punctuation separate tokens).
+TOKEN_RE = re.compile(r"[^\W_]+")
+# A "phrase" (the closing quote may be missing) or a bare word.
+ITEM_RE = re.compile(r'"([^"]*)"?(\*?)|([^\s"]+)')
+# Control characters (NUL included), invisible format characters and lone surrogates.
+_CONTROL_RE = re.compile(
+    "[\x00-\x1f\x7f-\x9f\u00ad\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff"
+    "\ufff9-\ufffb\ud800-\udfff]"
+)
+
+
+def clean(text):
+    """``text`` with control, format and surrogate characters turned into spaces."""
+    return _CONTROL_RE.sub(" ", text) if text else ""
+
+
+@dataclass(frozen=True)
+class Term:
+    """One item of a query: a word, or a phrase of words; ``prefix`` matches words that
+    start with the last one."""
+
+    tokens: tuple
+    prefix: bool = False
+
+    def __str__(self):
+        text = " ".join(self.tokens)
+        if len(self.tokens) > 1:
+            text = f'"{text}"'
+        return text + "*" if self.prefix else text
+
+
+@dataclass(frozen=True)
+class Query:
+    """A reader's query, read safely: ``terms`` to match, ``text`` as the reader typed it
+    (cleaned and shortened), ``truncated`` when it was longer than ``MAX_QUERY_CHARS``."""
+
+    text: str
+    terms: tuple
+    truncated: bool = False
+
+    def __bool__(self):
+        return bool(self.terms)
+
+    @property
+    def significant(self):
+        """The terms that narrow the search: stop words go unless nothing else is left."""
+        kept = tuple(t for t in self.terms if t.prefix or len(t.tokens) > 1
+                     or t.tokens[0] not in STOP_WORDS)
+        return kept or self.terms
+
+    def __str__(self):
+        return " ".join(str(term) for term in self.terms)
+
+
+def parse_query(text, *, live=False, max_chars=MAX_QUERY_CHARS, max_terms=MAX_TERMS):
+    """Read a reader's text as a query: bare words, "quoted phrases" and ``word*`` prefixes.
+
+    Anything else (FTS5 operators, column filters, brackets, unbalanced quotes, control
+    characters) is just text whose letters and digits become words. A word joined by
+    punctuation (``add_portal_section``, ``request.dbsession``) becomes a phrase, which is how
+    the tokenizer indexed it. ``live`` (results as you type) makes the last word a prefix
+    unless the text ends with a space.
+    """
+    text = clean(text or "")
+    truncated = len(text) > max_chars
+    text = text[:max_chars]
+    typing = live and text[-1:].strip() != ""  # still typing the last word
+    text = " ".join(text.split())
+    terms = []
+    matches = list(ITEM_RE.finditer(text))
+    for i, m in enumerate(matches):
+        phrase, star, word = m.group(1), m.group(2), m.group(3)
+        if word is not None:
+            star = "*" if word.endswith("*") else ""
+            source = word
+            if typing and i == len(matches) - 1:
+                star = "*"
+        else:
+            source = phrase
+        tokens = tuple(t.casefold() for t in TOKEN_RE.findall(source))
+        if not tokens:
+            continue
+        prefix = bool(star) and len(tokens[-1]) >= MIN_PREFIX
+        term = Term(tokens, prefix)
+        if term not in terms:
+            terms.append(term)
+        if len(terms) == max_terms:
+            break
+    return Query(text=text, terms=tuple(terms), truncated=truncated)
+
+
+def title_key(text):
+    """A title or query reduced to its words, to compare one with the other."""
+    return " ".join(TOKEN_RE.findall(clean(text).casefold()))
+
+
+def words_of_path(path):
+    """The words of a URL path, for the 404 page's suggestions: ``/flask/blue-prints.md``
+    -> ``flask blue prints``."""
+    words = []
+    for token in TOKEN_RE.findall(clean(path).casefold()):
+        if token not in ("md", "html", "htm", "index", "www") and token not in words:
+            words.append(token)
+    return " ".join(words[:MAX_TERMS])

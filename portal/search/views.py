@@ -1,0 +1,181 @@
+"""Search for readers: ``/@@search?q=`` (a page in the layout that works without
+JavaScript), ``/api/v1/search?q=`` (JSON: the search box's results as you type, and
+scripts), and for moderators ``/-/moderation/@@searches``, the searches that found nothing.
+
+Both read the same parameters: ``q`` (any text: it is read by ``portal.search.parse_query``,
+never passed to FTS5), ``section`` (a section name), ``page`` (from 1) and, for the API,
+``per_page`` and ``live`` (the reader is still typing: the last word is a prefix and a
+search that finds nothing is not counted as a miss).
+"""
+
+import logging
+
+from pyramid.csrf import get_csrf_token
+from pyramid.httpexceptions import HTTPBadRequest
+from pyramid.view import view_config
+from sqlalchemy.exc import SQLAlchemyError
+
+from ..api.errors import APIError
+from ..resources import Moderation, Root
+from .index import plain
+from .models import record_miss, top_misses
+from .query import parse_query, words_of_path
+
+log = logging.getLogger(__name__)
+
+READ = ("GET", "HEAD")
+MAX_PAGE = 1000
+MAX_PER_PAGE = 50
+
+
+class BadSearch(ValueError):
+    """A parameter that cannot be searched with: ``field`` and what is wrong with it."""
+
+    def __init__(self, field, message):
+        super().__init__(message)
+        self.field = field
+
+
+def _int(params, name, default, high):
+    raw = params.get(name, "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit() or not 1 <= int(raw) <= high:
+        raise BadSearch(name, f"{name} must be a whole number from 1 to {high}, got {raw[:20]!r}")
+    return int(raw)
+
+
+def read_search(request, *, strict_section):
+    """The search a request asks for: ``(query, section, page, per_page, live)``; raises
+    ``BadSearch``. An unknown ``section`` is an error for the API (``strict_section``);
+    the page ignores it and searches everywhere."""
+    try:
+        params = request.GET
+        text = params.get("q", "")
+        section = params.get("section", "").strip() or None
+    except UnicodeDecodeError:
+        raise BadSearch("q", "the query string is not valid UTF-8") from None
+    page = _int(params, "page", 1, MAX_PAGE)
+    per_page = _int(params, "per_page", request.registry.settings["portal.search.page_size"],
+                    MAX_PER_PAGE)
+    live = params.get("live", "") in ("1", "true")
+    if section is not None and section not in request.root.sections:
+        if strict_section:
+            known = ", ".join(request.root.sections) or "none"
+            raise BadSearch("section", f"there is no section {section[:40]!r}; sections: {known}")
+        section = None
+    return parse_query(text, live=live), section, page, per_page, live
+
+
+def run_search(request, query, section, page, per_page, live=False):
+    """Search, and count a search that found nothing (not while typing, not in one
+    section, not for HEAD) so moderators see what readers miss."""
+    results = request.registry.portal_search.search(
+        query, section=section, page=page, page_size=per_page)
+    if query and not results.total and not live and section is None and request.method == "GET":
+        count_miss(request, query)
+    return results
+
+
+def count_miss(request, query):
+    """Best effort, in a short transaction of its own: a database outage costs the count,
+    never the search (content, and so search, does not live in the database)."""
+    try:
+        with request.registry["dbsession_factory"]() as dbsession:
+            record_miss(dbsession, query)
+            dbsession.commit()
+    except SQLAlchemyError as exc:
+        log.warning("search miss %r not counted: %s", query.text[:80], type(exc).__name__)
+
+
+def hit_url(request, node, anchor):
+    return request.resource_url(node, anchor=anchor) if anchor else request.resource_url(node)
+
+
+def search_url(request, results, page):
+    query = {"q": results.query.text, "page": page}
+    if results.section:
+        query["section"] = results.section
+    return request.resource_url(request.root, "@@search", query=query)
+
+
+@view_config(context=Root, name="search", renderer="search.jinja2", request_method=READ,
+             permission="view")
+def search_page(context, request):
+    try:
+        query, section, page, per_page, _ = read_search(request, strict_section=False)
+    except BadSearch as exc:
+        raise HTTPBadRequest(str(exc)) from None
+    results = run_search(request, query, section, page, per_page)
+    return {
+        "results": results,
+        "sections": list(context),
+        "hit_url": lambda node, anchor: hit_url(request, node, anchor),
+        "page_url": lambda n: search_url(request, results, n),
+    }
+
+
+@view_config(route_name="api.search", renderer="json", request_method="GET", permission="view")
+def search_api(request):
+    try:
+        query, section, page, per_page, live = read_search(request, strict_section=True)
+    except BadSearch as exc:
+        raise APIError(400, str(exc), {exc.field: str(exc)}) from None
+    results = run_search(request, query, section, page, per_page, live=live)
+    root = request.root
+
+    def api_url(n):
+        params = {"q": query.text, "page": n, "per_page": per_page}
+        if section:
+            params["section"] = section
+        return request.route_url("api.search", _query=params)
+
+    return {
+        "query": str(query),
+        "q": query.text,
+        "truncated": query.truncated,
+        "section": section,
+        "page": page,
+        "per_page": per_page,
+        "total": results.total,
+        "pages": results.pages,
+        "match": results.mode,
+        "html_url": search_url(request, results, page) if query else None,
+        "next": api_url(page + 1) if page < results.pages else None,
+        "previous": api_url(page - 1) if page > 1 and results.total else None,
+        "results": [
+            {
+                "title": hit.node.title,
+                "path": hit.node.key,
+                "section": hit.section,
+                "section_title": root.sections[hit.section].title,
+                "heading": hit.heading or None,
+                "url": hit_url(request, hit.node, hit.anchor),
+                "snippet": plain(str(hit.snippet)),
+                "snippet_html": str(hit.snippet),
+                "headings": [
+                    {"heading": plain(str(heading)), "url": hit_url(request, hit.node, anchor)}
+                    for anchor, heading in hit.more
+                ],
+            }
+            for hit in results.hits
+        ],
+    }
+
+
+def suggestions(request, limit=5):
+    """Pages for the words of a missing URL (the 404 page): any of the words will do."""
+    index = getattr(request.registry, "portal_search", None)
+    query = parse_query(words_of_path(request.path_info))
+    if index is None or not query:
+        return []
+    results = index.search(query, page_size=limit, mode="any")
+    return [(hit, hit_url(request, hit.node, hit.anchor)) for hit in results.hits]
+
+
+@view_config(context=Moderation, name="searches", renderer="moderation/searches.jinja2",
+             request_method=READ, permission="moderate")
+def missed_searches(context, request):
+    return {"misses": top_misses(request.dbsession), "moderator": request.identity,
+            "title": "Searches that found nothing", "tab": "searches",
+            "csrf_token": get_csrf_token(request)}
