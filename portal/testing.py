@@ -24,10 +24,12 @@ installed is an error, so a test cannot pass against a portal without its plugin
 of being listed as failed (what a plugin's own tests want; see docs/plugins.md).
 """
 
+import datetime
 import importlib
 import shutil
 import sys
 import textwrap
+import time
 import uuid
 from pathlib import Path
 
@@ -100,6 +102,21 @@ def section_pages(app, section):
     return [("/" + node.key + "/", node.title) for node in registry.portal_root[section].walk()]
 
 
+def with_token(app, form):
+    """``form`` (a WebTest form of a page) as a browser's forms.js leaves it before sending:
+    its CSRF token and stamp fetched from the form's ``data-token-url``. Pages carry
+    neither, so every reader gets the same page; without them a post is answered with the
+    form again, holding both (what a reader without JavaScript sees)."""
+    url = form.html.find("form").get("data-token-url")
+    if url is None:
+        return form
+    answer = app.get(url).json
+    for name, value in (("csrf_token", answer["csrf_token"]), ("stamp", answer["stamp"])):
+        if name in form.fields and not form[name].value:
+            form[name] = value
+    return form
+
+
 @pytest.fixture(scope="session")
 def _portal_template_db(tmp_path_factory):
     """A migrated SQLite file made once per session; each test gets a copy."""
@@ -125,13 +142,45 @@ def portal_settings(portal_database_url):
     }
 
 
+class ManualClock:
+    """A clock that moves only when told (``clock.advance(seconds)``), for tests of rules that
+    depend on time passing: the comment edit window, form stamps, rate limits, the page
+    cache, plugins' cool-downs. Pass it as ``portal_app_factory(clock=clock)``."""
+
+    def __init__(self, start=None):
+        self._wall = time.time() if start is None else float(start)
+        self._monotonic = 1000.0
+
+    def time(self):
+        return self._wall
+
+    def monotonic(self):
+        return self._monotonic
+
+    def utcnow(self):
+        return datetime.datetime.fromtimestamp(self._wall, datetime.UTC).replace(tzinfo=None)
+
+    def advance(self, seconds):
+        self._wall += seconds
+        self._monotonic += seconds
+
+
+@pytest.fixture
+def portal_clock():
+    """A ``ManualClock`` at the current time."""
+    return ManualClock()
+
+
 @pytest.fixture
 def portal_app_factory(portal_settings):
-    """Build a portal: ``portal_app_factory(plugins=["acme"], strict=True, **settings)``."""
+    """Build a portal: ``portal_app_factory(plugins=["acme"], strict=True, clock=None,
+    **settings)``."""
 
-    def factory(plugins=None, *, strict=None, **overrides):
+    def factory(plugins=None, *, strict=None, clock=None, **overrides):
         if strict is not None:
             overrides["portal.plugins.strict"] = "true" if strict else "false"
+        if clock is not None:
+            overrides["portal.clock"] = clock
         return build_app({**portal_settings, **overrides}, plugins=plugins)
 
     return factory
@@ -235,7 +284,6 @@ def free_port():
 
 def wait_for_http(url, timeout=30.0, process=None):
     """Poll ``url`` until it answers (any status); fail early if ``process`` died."""
-    import time
     import urllib.error
     import urllib.request
 

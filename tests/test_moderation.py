@@ -15,7 +15,7 @@ from portal.discussion.models import Comment
 from portal.moderation.models import Moderator
 from portal.moderation.passwords import hash_password
 from portal.resources import MODERATOR, Moderation
-from portal.testing import TEST_SECRET
+from portal.testing import TEST_SECRET, with_token
 
 PAGE = "/demo/first/"
 QUEUE = "/-/moderation/"
@@ -39,7 +39,7 @@ def add_moderator(app, name="mod", password=PASSWORD):
 
 def post(app, body, reply=None):
     page = app.get(PAGE, params={"reply": reply} if reply else {})
-    form = page.forms["comment-form"]
+    form = with_token(app, page.forms["comment-form"])
     form["body"] = body
     form.submit(status=303)
     return comments(app)[body]
@@ -262,7 +262,7 @@ def test_recent_and_search_by_page_or_author(demo_app):
     for url, name, body in [("/demo/first/", "Ann", "ann on first"),
                             ("/demo/second/", "Bob", "bob on second"),
                             ("/demo/guide/deep/", "Annabel", "annabel deep")]:
-        form = app.get(url).forms["comment-form"]
+        form = with_token(app, app.get(url).forms["comment-form"])
         form["body"], form["name"] = body, name
         form.submit(status=303)
     log_in(app)

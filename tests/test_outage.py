@@ -7,6 +7,8 @@ import threading
 import pytest
 import sqlalchemy as sa
 
+from portal.testing import with_token
+
 
 class TcpProxy:
     """127.0.0.1:<port> -> ``upstream``; ``stop()`` refuses new connections and cuts the
@@ -129,7 +131,7 @@ def test_a_database_outage_keeps_pages_and_recovers_without_restart(portal_app_f
     assert page.html.find(id="comments") is not None
     assert reduced.html.find(id="comments") is None
     # A write gets a clear 503 that gives the reader their text back.
-    form = page.forms["comment-form"]
+    form = with_token(app, page.forms["comment-form"])
     form["body"] = "A comment written while the database was away."
     form["name"] = "Ada"
     refused = form.submit(status=503)
@@ -143,7 +145,7 @@ def test_a_database_outage_keeps_pages_and_recovers_without_restart(portal_app_f
     proxy.start()
     assert app.get("/readyz").json["status"] == "ok"  # the same process, no restart
     assert app.get("/guide/").html.find(id="comments") is not None
-    form = app.get("/guide/").forms["comment-form"]
+    form = with_token(app, app.get("/guide/").forms["comment-form"])
     form["body"] = "Back again."
     form["name"] = "Ada"
     form.submit()

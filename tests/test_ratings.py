@@ -11,6 +11,7 @@ from portal.discussion.models import Rating
 from portal.discussion.rating_queries import best_rated, wilson_lower_bound
 from portal.moderation.models import Moderator
 from portal.moderation.passwords import hash_password
+from portal.testing import with_token
 
 PAGE = "/demo/first/"
 
@@ -31,7 +32,7 @@ def reader(app, addr):
 
 def rate(app, stars, url=PAGE, status=303):
     page = app.get(url)
-    form = [f for f in page.forms.values() if f.action.endswith("@@rate")][0]
+    form = with_token(app, [f for f in page.forms.values() if f.action.endswith("@@rate")][0])
     if stars is not None:
         form["stars"] = str(stars)
     return form.submit(status=status)
@@ -88,7 +89,7 @@ def test_the_unique_constraint_holds_in_the_database_itself(demo_app):
 def test_a_bad_rating_is_refused_and_nothing_is_stored(demo_app, stars):
     app = demo_app()
     page = app.get(PAGE)
-    form = [f for f in page.forms.values() if f.action.endswith("@@rate")][0]
+    form = with_token(app, [f for f in page.forms.values() if f.action.endswith("@@rate")][0])
     fields = dict(form.submit_fields())
     if stars is not None:
         fields["stars"] = stars
@@ -182,7 +183,7 @@ def test_plugins_hear_comments_posted_and_ratings_changed(demo_app, installed_pl
     """})
     app = demo_app(**{"portal.plugins.only": "demo spy"})
     rate(app, 5)
-    form = app.get(PAGE).forms["comment-form"]
+    form = with_token(app, app.get(PAGE).forms["comment-form"])
     form["body"] = "heard"
     form.submit(status=303)
     import portal_spy

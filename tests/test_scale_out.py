@@ -170,13 +170,20 @@ def test_stopping_one_mid_load_loses_no_acknowledged_write(two_portals, db):
             with lock:
                 (acknowledged if status == 201 else failed).append(body)
 
+    def until(condition, timeout=60):
+        deadline = time.monotonic() + timeout
+        while not condition():
+            assert time.monotonic() < deadline, "the load did not get that far"
+            time.sleep(0.05)
+
     threads = [threading.Thread(target=writer, args=(n,)) for n in range(8)]
     for t in threads:
         t.start()
-    time.sleep(2)
+    until(lambda: len(acknowledged) >= 30)  # both processes under load
     a.process.kill()  # not a graceful stop: the harshest way for a process to go
     a.process.wait()
-    time.sleep(2)
+    seen = len(acknowledged)
+    until(lambda: failed and len(acknowledged) >= seen + 30)  # the survivor carries on
     stop.set()
     for t in threads:
         t.join()

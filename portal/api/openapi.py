@@ -203,8 +203,9 @@ SCHEMAS = {
     },
     "CSRFToken": {
         "type": "object",
-        "required": ["csrf_token", "header"],
-        "properties": {"csrf_token": {"type": "string"}, "header": {"const": "X-CSRF-Token"}},
+        "required": ["csrf_token", "header", "stamp"],
+        "properties": {"csrf_token": {"type": "string"}, "header": {"const": "X-CSRF-Token"},
+                       "stamp": {"type": "string", "description": "a form stamp for a comment post"}},
     },
 }
 
@@ -250,7 +251,8 @@ def paths():
         "/api/v1/csrf": {
             "get": {
                 "operationId": "csrfToken",
-                "summary": "The CSRF token of this browser session (sets the session cookie).",
+                "summary": "The CSRF token of this browser (sets the portal_csrf cookie) and a "
+                           "fresh form stamp: what a form needs when it is first used.",
                 "responses": {"200": _json({"$ref": "#/components/schemas/CSRFToken"},
                                            "The token to send as `X-CSRF-Token`.")},
             },

@@ -139,7 +139,12 @@ def put_my_rating(context, request):
 @view_config(route_name="api.csrf", request_method="GET", renderer="json", permission="view",
              require_csrf=False)
 def csrf_token(request):
-    return {"csrf_token": get_csrf_token(request), "header": "X-CSRF-Token"}
+    """What a form needs when it is first used: the CSRF token (also set as the
+    ``portal_csrf`` cookie) and a fresh form stamp. Pages carry neither, so every reader
+    gets the same page."""
+    request.response.headers["Cache-Control"] = "no-store"
+    return {"csrf_token": get_csrf_token(request), "header": "X-CSRF-Token",
+            "stamp": form_stamp(request)}
 
 
 @view_config(route_name="api.openapi", request_method="GET", renderer="json",

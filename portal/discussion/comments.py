@@ -123,6 +123,7 @@ def post(request, page, *, body, name=None, parent=None, stamp=None, honeypot=No
                                   f"{wait} seconds"}, status=429, retry_after=wait)
 
     author = ensure_reader(request)
+    now = request.clock.utcnow()
     if not name and request.identity is not None:
         name = request.identity.name
     comment = Comment(
@@ -136,6 +137,8 @@ def post(request, page, *, body, name=None, parent=None, stamp=None, honeypot=No
         body_html=html,
         state=moderation_state(request, author),
         client_hash=request.client_key,
+        created_at=now,
+        updated_at=now,
     )
     request.dbsession.add(comment)
     request.dbsession.flush()
@@ -191,6 +194,7 @@ def edit(request, page, comment_id, body):
         raise Rejected(errors)
     comment.body_source = body
     comment.body_html = html
+    comment.updated_at = request.clock.utcnow()
     if _settings(request)["portal.comments.moderation"] == "all" and not trusted(request):
         comment.state = "pending"
     grant_edit(request, comment)  # a new nonce and text: older grants stop working

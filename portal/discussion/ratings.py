@@ -20,7 +20,7 @@ def parse_stars(value, *, strict):
 def rate(request, page, stars):
     """Set this reader's rating of ``page`` (one per reader per page, an upsert)."""
     reader = ensure_reader(request)
-    store.upsert(request.dbsession, page.key, reader, stars)
+    store.upsert(request.dbsession, page.key, reader, stars, now=request.clock.utcnow())
     request.registry.notify(RatingChanged(request, page.key, stars))
     return reader
 

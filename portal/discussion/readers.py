@@ -15,7 +15,6 @@ import calendar
 import hashlib
 import hmac
 import secrets
-import time
 
 from webob.cookies import SignedSerializer
 
@@ -87,7 +86,7 @@ def grant_edit(request, comment):
     """Give this client the right to edit ``comment`` until the window closes (called
     after every post and edit; the comment must have its id and final text)."""
     window = request.registry.settings["portal.comments.edit_window"]
-    remaining = int(window - (time.time() - _epoch(comment.created_at)))
+    remaining = int(window - (request.clock.time() - _epoch(comment.created_at)))
     nonce = secrets.token_urlsafe(18)
     comment.edit_token_hash = sha256(nonce)
     if remaining <= 0:
@@ -108,7 +107,7 @@ def may_edit(request, comment):
     if not raw or comment.state == "deleted" or not comment.edit_token_hash:
         return False
     window = request.registry.settings["portal.comments.edit_window"]
-    if time.time() - _epoch(comment.created_at) > window:
+    if request.clock.time() - _epoch(comment.created_at) > window:
         return False
     try:
         grant = _signer(request, "edit").loads(raw.encode("ascii"))
@@ -134,7 +133,7 @@ def _epoch(naive_utc):
 
 def form_stamp(request):
     """A signed "this form was shown now" for the comment form."""
-    return _signer(request, "form").dumps({"t": round(time.time(), 3)}).decode("ascii")
+    return _signer(request, "form").dumps({"t": request.clock.time()}).decode("ascii")
 
 
 class BadStamp(ValueError):
@@ -147,7 +146,7 @@ def stamp_age(request, value):
         raise BadStamp("missing")
     try:
         shown = _signer(request, "form").loads(str(value).encode("ascii"))["t"]
-        age = time.time() - float(shown)
+        age = request.clock.time() - float(shown)
     except (ValueError, UnicodeEncodeError, KeyError, TypeError):
         raise BadStamp("not a form stamp made by this site") from None
     if age > STAMP_MAX_AGE or age < -5:

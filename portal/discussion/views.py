@@ -7,6 +7,7 @@ breaks a rule shows the page again with the form, what was typed, and what to fi
 """
 
 import datetime
+import functools
 from urllib.parse import urlencode
 
 from pyramid.csrf import get_csrf_token
@@ -86,8 +87,13 @@ class Discussion:
             row = dbsession.get(comment_store.Comment, int(reply))
             if row is not None and row.page_key == page.key and row.state == "approved":
                 self.reply_to = row
-        self.stamp = form_stamp(request)
-        self.csrf_token = get_csrf_token(request)
+        # A page carries no per-reader string, so every reader gets the same bytes: the
+        # forms fetch their CSRF token and stamp when first used (forms.js, from
+        # GET /api/v1/csrf). A form shown again after a refused post carries both, so a
+        # reader without JavaScript sends it once more and it goes through.
+        self.stamp = form_stamp(request) if form else ""
+        self.csrf_token = get_csrf_token(request) if form else ""
+        self.token_url = request.route_url("api.csrf")
         self.rating = rating_store.summary(dbsession, page.key)
         self.my_rating = rating_store.own_rating(dbsession, page.key, reader_key(request))
         children = list(page.children.values())
@@ -107,6 +113,12 @@ class Discussion:
                 query[name] = value
         url = self._base + ("?" + urlencode(query) if query else "")
         return f"{url}#{anchor}" if anchor else url
+
+    @functools.cached_property
+    def own_token(self):
+        """The CSRF token for the author's own edit and delete forms: shown only to a
+        reader holding an edit grant, whose page is rendered for them alone."""
+        return get_csrf_token(self.request)
 
     def action(self, name):
         return self.request.resource_url(self.page, f"@@{name}")
@@ -197,11 +209,13 @@ def rejected_form(exc, request):
 
 @exception_view_config(BadCSRFToken, containment=Node)
 def stale_form(exc, request):
-    """The CSRF token did not match (most often: the session cookie expired or was
-    cleared). Nothing is stored; the form comes back with what was typed and a fresh
-    token, so sending it again works."""
-    return show_form_errors(request, {"csrf_token": "the form had expired; check it and "
-                                                    "send it again"}, 400)
+    """The CSRF token was missing or did not match: a reader without JavaScript sending a
+    form for the first time (pages carry no token), or a cookie that expired or was
+    cleared. Nothing is stored; the form comes back with what was typed and a token, so
+    sending it again works."""
+    return show_form_errors(request, {"csrf_token": "needs to be sent once more to prove it "
+                                                    "came from this site; check it and send "
+                                                    "it again"}, 400)
 
 
 def show_form_errors(request, fields, status, retry_after=None):

@@ -3,8 +3,8 @@
 Rendered pages and JSON listings get an ETag computed from the body, and answer 304 Not
 Modified to a request whose ``If-None-Match`` matches: a reader's browser (or a cache in
 front) revalidates each time (``no-cache``) but downloads a page again only when it
-changed. A response built for one reader (it used the session, which holds the CSRF token
-and the reader's identity; it sets a cookie; or the request carried cookies) is marked
+changed. A response built for one reader (it sets a cookie, or the request carried
+cookies) is marked
 ``private`` so no shared cache keeps it; the rest is ``public``. ``Vary: Cookie`` keeps a
 cache from serving one reader's copy to another. A view that sets its own Cache-Control
 or ETag keeps it.
@@ -17,8 +17,6 @@ does: ``request.static_url`` adds ``?v=<hash of the file>`` through a Pyramid ca
 
 import hashlib
 import os
-import re
-import time
 
 from pyramid.events import NewResponse
 from pyramid.path import AssetResolver
@@ -27,19 +25,8 @@ from pyramid.static import QueryStringCacheBuster
 CACHEABLE_TYPES = ("text/html", "application/json", "application/atom+xml", "application/xml")
 
 
-# Hidden form fields whose value changes on every render without changing what the reader
-# sees: the comment form's signed "shown at" stamp (portal.readers.form_stamp). They are
-# left out of the ETag, and the hour is put in instead, so a page revalidated with a 304
-# keeps a stamp at most an hour old (stamps are accepted for a day).
-VOLATILE_INPUT_RE = re.compile(rb'(<input type="hidden" name="stamp" value=")[^"]*(")')
-
-
-def body_etag(body, now=None):
-    stable, volatile = VOLATILE_INPUT_RE.subn(rb"\1\2", body)
-    digest = hashlib.blake2b(stable, digest_size=12)
-    if volatile:
-        digest.update(str(int((now or time.time()) // 3600)).encode())
-    return digest.hexdigest()
+def body_etag(body):
+    return hashlib.blake2b(body, digest_size=12).hexdigest()
 
 
 def is_per_reader(request, response):

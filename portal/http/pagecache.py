@@ -1,91 +1,50 @@
 """Rendered pages for anonymous readers, kept a few seconds (``portal.page_cache.seconds``).
 
-Measured first (bench/RESULTS.md): a page view spends its time rendering the templates
-and reading the page's discussion from the database, although for every reader without
-cookies the result is the same page but for two strings: the CSRF token of the comment
-form (a new session each time) and the form's time stamp. So the first anonymous request
-for a URL renders it as usual; the page is kept with those two strings cut out, and the
-next anonymous requests for the URL, until it expires, get the kept page with a fresh
-token (in a new session, as a rendered page would have) and a fresh stamp: no traversal,
-no template, no query.
+Measured first (bench/RESULTS.md): a page view spends its time rendering the templates and
+reading the page's discussion from the database, yet every anonymous reader gets the same
+bytes (pages carry no per-reader string: forms fetch their token when first used). So the
+first anonymous request for a URL renders it as usual and the answer is kept, with its ETag
+computed once; the next anonymous requests for the URL, until it expires, get the kept
+answer: no traversal, no template, no query.
 
-What it never keeps: a request with any cookie (a reader with a rating, pending comments
-or a moderator login sees their own page), anything but a 200 HTML page of a section, a
-page or the home page, a response that sets a cookie of its own or stored anything else
-in the session. A comment or rating posted through this process empties the cache at
-once; one posted through another process (or a moderation decision) shows to anonymous
-readers within ``portal.page_cache.seconds`` (plus the time one request takes to render
-the page again: meanwhile, the other readers get the expired copy). ``0`` turns the cache off (the default;
-production.ini turns it on).
+What it never keeps: a request with any cookie (a reader with pending comments or a
+moderator login sees their own page), anything but a 200 HTML page of a section, a page or
+the home page, a response that sets a cookie. A comment or rating posted through this
+process empties the cache at once; one posted through another process (or a moderation
+decision) shows to anonymous readers within ``portal.page_cache.seconds`` (plus the time one
+request takes to render the page again: meanwhile, the other readers get the expired copy).
+``0`` turns the cache off (the default; production.ini turns it on).
 """
 
 import threading
-import time
 from collections import OrderedDict
 
-from pyramid.csrf import get_csrf_token
 from pyramid.response import Response
 
-from ..discussion.readers import form_stamp
 from ..events import CommentPosted, RatingChanged
 from ..resources import Page, Root, Section
-from .caching import VOLATILE_INPUT_RE
+from .caching import body_etag
 
-CSRF_SESSION_KEY = "_csrft_"  # pyramid.csrf.SessionCSRFStoragePolicy's default key
 CACHED_TYPES = (Root, Section, Page)
-KEPT_HEADERS = ("Content-Type", "Content-Language", "Link")
-CSRF, STAMP = "csrf", "stamp"
+KEPT_HEADERS = ("Content-Type", "Content-Language", "Link", "Cache-Control", "Vary")
 
 
 class Entry:
-    """A rendered page cut around its per-reader strings: ``parts`` joined by fresh values
-    of ``holes`` (one fewer than the parts)."""
+    """A rendered page as it was answered: body, the headers worth keeping, its ETag."""
 
-    def __init__(self, parts, holes, headers, expires):
-        self.parts = parts
-        self.holes = holes
+    def __init__(self, body, headers, expires):
+        self.body = body
         self.headers = headers
+        self.etag = body_etag(body)
         self.expires = expires
-        self.size = sum(map(len, parts))
+        self.size = len(body)
         self.refreshing = False
 
-    @classmethod
-    def cut(cls, body, token, expires, headers):
-        pieces = [(body, None)]
-        if token:
-            pieces = _split(pieces, token.encode(), CSRF)
-        stamp = VOLATILE_INPUT_RE.search(body)
-        if stamp:
-            value = stamp.group(0)[len(stamp.group(1)):-1]
-            if value:
-                pieces = _split(pieces, value, STAMP)
-        parts = [p for p, _ in pieces]
-        holes = [h for _, h in pieces[:-1]]
-        return cls(parts, holes, headers, expires)
-
     def respond(self, request):
-        values = {}
-        if CSRF in self.holes:
-            values[CSRF] = get_csrf_token(request).encode()  # a new session, as rendering does
-        if STAMP in self.holes:
-            values[STAMP] = form_stamp(request).encode()
-        out = [self.parts[0]]
-        for hole, part in zip(self.holes, self.parts[1:], strict=False):
-            out += [values[hole], part]
-        response = Response(body=b"".join(out), headerlist=list(self.headers))
+        response = Response(body=self.body, headerlist=list(self.headers))
+        response.etag = self.etag
         response.headers["X-Portal-Cache"] = "hit"
         return response
-
-
-def _split(pieces, needle, hole):
-    """Cut every piece at each ``needle``; the cut records ``hole`` after its left part."""
-    out = []
-    for text, after in pieces:
-        chunks = text.split(needle)
-        for chunk in chunks[:-1]:
-            out.append((chunk, hole))
-        out.append((chunks[-1], after))
-    return out
 
 
 class PageCache:
@@ -144,11 +103,7 @@ def keepable(request, response):
         return False
     if not isinstance(getattr(request, "context", None), CACHED_TYPES):
         return False
-    if "Set-Cookie" in response.headers or not isinstance(response.app_iter, (list, tuple)):
-        return False
-    if "session" in request.__dict__ and set(request.session) - {CSRF_SESSION_KEY}:
-        return False
-    return True
+    return "Set-Cookie" not in response.headers and isinstance(response.app_iter, (list, tuple))
 
 
 def page_cache_tween_factory(handler, registry):
@@ -160,15 +115,14 @@ def page_cache_tween_factory(handler, registry):
         if not is_anonymous_read(request):
             return handler(request)
         key = request.url
-        now = time.monotonic()
+        now = request.clock.monotonic()
         entry = cache.get(key, now)
         if entry is not None:
             return entry.respond(request)
         response = handler(request)
         if keepable(request, response):
-            token = request.session.get(CSRF_SESSION_KEY) if "session" in request.__dict__ else None
             headers = [(k, v) for k, v in response.headerlist if k in KEPT_HEADERS]
-            cache.put(key, Entry.cut(response.body, token, now + cache.seconds, headers))
+            cache.put(key, Entry(response.body, headers, now + cache.seconds))
         return response
 
     return page_cache_tween

@@ -5,7 +5,7 @@ every view, so a view cannot forget it. Cookies are HttpOnly and SameSite=Lax, a
 when ``portal.cookies.secure`` is on (production)."""
 
 from pyramid.authorization import ACLHelper, Authenticated, Everyone
-from pyramid.csrf import SessionCSRFStoragePolicy
+from pyramid.csrf import CookieCSRFStoragePolicy, new_csrf_token
 from pyramid.request import RequestLocalCache
 from pyramid.session import JSONSerializer, SignedCookieSessionFactory
 
@@ -52,7 +52,7 @@ class SessionSecurityPolicy:
         """Log ``userid`` (a moderator id) in: a new session (no fixation) and CSRF token."""
         request.session.invalidate()
         request.session[SESSION_KEY] = userid
-        request.session.new_csrf_token()
+        new_csrf_token(request)
         self.cache.clear(request)
         return []
 
@@ -75,6 +75,10 @@ def includeme(config):
         reissue_time=None,
     )
     config.set_session_factory(factory)
-    config.set_csrf_storage_policy(SessionCSRFStoragePolicy())
+    # The token lives in a cookie of its own (double submit), not in a session: a reader
+    # who only ever read or posted holds no session at all.
+    config.set_csrf_storage_policy(CookieCSRFStoragePolicy(
+        cookie_name="portal_csrf", secure=settings["portal.cookies.secure"], httponly=True,
+        samesite="Lax"))
     config.set_default_csrf_options(require_csrf=True)
     config.set_security_policy(SessionSecurityPolicy())

@@ -24,7 +24,6 @@ import collections
 import logging
 import os
 import threading
-import time
 
 import jinja2
 from pyramid.events import ContextFound
@@ -86,7 +85,7 @@ class PluginHealth:
             if rec not in failed:
                 failed.append(rec)
         where = f" on {request.method} {request.path_qs}" if request is not None else ""
-        now = time.monotonic()
+        now = self.registry.portal_clock.monotonic()
         with self.lock:
             rec.failures += 1
             rec.last_failure = f"{what}: {type(exc).__name__}: {exc}".strip()

@@ -25,7 +25,7 @@ def miss_key(query):
     return " ".join(query.text.casefold().split())[:MISS_LENGTH]
 
 
-def record_miss(dbsession, query):
+def record_miss(dbsession, query, now=None):
     """Count one search that found nothing: insert the query or add one to its count
     (the caller commits)."""
     key = miss_key(query)
@@ -33,7 +33,7 @@ def record_miss(dbsession, query):
         return
     insert = upsert_insert(dbsession)
     table = SearchMiss.__table__
-    stmt = insert(table).values(query=key, count=1, last_seen=utcnow())
+    stmt = insert(table).values(query=key, count=1, last_seen=now or utcnow())
     stmt = stmt.on_conflict_do_update(
         index_elements=[table.c.query],
         set_={"count": table.c.count + 1, "last_seen": stmt.excluded.last_seen},

@@ -82,7 +82,7 @@ def count_miss(request, query):
     never the search (content, and so search, does not live in the database)."""
     try:
         with request.registry["dbsession_factory"]() as dbsession:
-            record_miss(dbsession, query)
+            record_miss(dbsession, query, now=request.clock.utcnow())
             dbsession.commit()
     except SQLAlchemyError as exc:
         log.warning("search miss %r not counted: %s", query.text[:80], type(exc).__name__)

@@ -46,21 +46,23 @@
     var status = form.querySelector("[data-rating-status]");
     var api = form.getAttribute("data-api");
     var token = form.querySelector('input[name="csrf_token"]');
-    if (!api || !window.fetch || !window.JSON) { return; }
+    if (!api || !window.fetch || !window.JSON || !window.portalForms) { return; }
     form.addEventListener("submit", function (event) {
       var checked = form.querySelector('input[name="stars"]:checked');
       if (!checked) { return; } // the server explains what is missing
       event.preventDefault();
       if (status) { status.textContent = "Saving…"; }
-      fetch(api, {
-        method: "PUT",
-        credentials: "same-origin",
-        headers: {
-          "Content-Type": "application/json",
-          "Accept": "application/json",
-          "X-CSRF-Token": token ? token.value : ""
-        },
-        body: JSON.stringify({ stars: parseInt(checked.value, 10) })
+      window.portalForms.ready(form).then(function () {
+        return fetch(api, {
+          method: "PUT",
+          credentials: "same-origin",
+          headers: {
+            "Content-Type": "application/json",
+            "Accept": "application/json",
+            "X-CSRF-Token": token ? token.value : ""
+          },
+          body: JSON.stringify({ stars: parseInt(checked.value, 10) })
+        });
       }).then(function (response) {
         return response.json().then(function (body) { return { ok: response.ok, body: body }; });
       }).then(function (result) {
