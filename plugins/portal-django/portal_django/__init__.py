@@ -6,6 +6,6 @@ def includeme(config):
         "django",
         title="Django and Django REST framework",
         content="portal_django:content",
-        summary="Django 5 and DRF: ORM, admin, templates, URLs, security, and a tested REST API built step by step.",
+        summary="Django 5.2 LTS, Django 6.x and DRF 3.18: ORM, admin, templates, auth, security, caching, deployment, and tested projects.",
         order=20,
     )
