@@ -182,7 +182,18 @@ def root_factory(request):
     return request.registry.portal_root
 
 
+def site_root(request):
+    """``request.site_root``: the site's ``Root``, on every request.
+
+    Use it instead of ``request.root``: on a URL-dispatch route with a factory of its own
+    (the API's page routes) Pyramid makes ``request.root`` whatever that factory returned,
+    the page, so code reaching for the site through ``request.root`` breaks there
+    (tests/test_api.py has a moderator posting through the API to hold this)."""
+    return request.registry.portal_root
+
+
 def includeme(config):
     config.set_root_factory(root_factory)
+    config.add_request_method(site_root, reify=True)
     # Replaced by ``portal.plugins`` once the plugins' sections are known.
     config.registry.portal_root = Root()

@@ -10,7 +10,7 @@ def add_globals(event):
     if request is None:
         return
     event.setdefault("site_name", request.registry.settings["portal.site_name"])
-    event.setdefault("root", request.root if hasattr(request, "root") else None)
+    event.setdefault("root", request.site_root if hasattr(request, "root") else None)
 
 
 def includeme(config):

@@ -374,3 +374,25 @@ def test_other_methods_are_405_naming_the_allowed_ones(app, browser):
 def test_unknown_api_paths_are_json_404s(app):
     answer = app.get(f"{API}/nothing-here", status=404).json
     assert answer == {"error": "not found", "status": 404, "fields": {}}
+
+
+def test_a_moderator_posting_through_the_api_skips_the_queue(demo_app):
+    """The API's page routes have a route factory, so ``request.root`` is the page there;
+    the rules that ask about the site (may this person moderate?) use ``request.site_root``.
+    Reaching for the site through ``request.root`` would break this request."""
+    from portal.moderation.models import Moderator
+    from portal.moderation.passwords import hash_password
+
+    app = demo_app(**{"portal.comments.moderation": "all"})
+    with session_of(app) as s:
+        s.add(Moderator(name="mod", password_hash=hash_password("correct horse battery")))
+        s.commit()
+    login = app.get("/-/moderation/@@login").forms["login-form"]
+    login["name"], login["password"] = "mod", "correct horse battery"
+    login.submit(status=303)
+    moderator = Browser(app)
+    posted = moderator.post(COMMENTS, {"body": "From the moderator.", "stamp": moderator.stamp()})
+    assert posted.json["pending"] is False and posted.json["moderator"] is True
+    reader = Browser(fresh(app))
+    posted = reader.post(COMMENTS, {"body": "From a reader.", "stamp": reader.stamp()})
+    assert posted.json["pending"] is True

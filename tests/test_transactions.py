@@ -8,6 +8,7 @@ through the application's real tweens (no shared test transaction)."""
 import sqlalchemy as sa
 
 from portal.discussion.models import Comment, Rating
+from portal.testing import with_token
 
 PLUGIN = {"portal_txn/__init__.py": '''
 import sqlite3
@@ -105,7 +106,7 @@ def test_a_refused_form_post_stores_nothing_it_wrote_first(demo_app):
     """The rate limit writes its client event before counting; a post over the limit
     raises, and the event goes with the aborted transaction."""
     app = demo_app(**{"portal.comments.rate_limit": "0"})
-    form = app.get("/demo/first/").forms["comment-form"]
+    form = with_token(app, app.get("/demo/first/").forms["comment-form"])
     form["body"] = "over the limit"
     form.submit(status=429)
     from portal.abuse.models import ClientEvent

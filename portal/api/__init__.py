@@ -12,7 +12,6 @@ ambient authority and needs none.
 
 from pyramid.httpexceptions import HTTPMethodNotAllowed
 
-from ..resources import root_factory
 from .errors import APIError
 
 PREFIX = "/api/v1"
@@ -20,7 +19,7 @@ PREFIX = "/api/v1"
 def page_factory(request):
     """The route's context: the section or page whose key the URL names."""
     key = request.matchdict["key"]
-    node = root_factory(request).find(key)
+    node = request.site_root.find(key)
     if node is None:
         raise APIError(404, f"there is no page {key!r}", {"key": "no such page"})
     return node

@@ -11,7 +11,6 @@ from pyramid.view import exception_view_config, notfound_view_config
 
 from ..discussion.comments import Rejected
 
-API_PATHS = r"^/api/"
 COOKIE_PREFIX = "portal_"
 UNSAFE = ("POST", "PUT", "PATCH", "DELETE")
 
@@ -32,8 +31,8 @@ def api_error(exc, request):
     return {"error": exc.error, "status": exc.status, "fields": exc.fields}
 
 
-@exception_view_config(HTTPClientError, path_info=API_PATHS, renderer="json")
-@notfound_view_config(path_info=API_PATHS, renderer="json")
+@exception_view_config(HTTPClientError, wants_json=True, renderer="json")
+@notfound_view_config(wants_json=True, renderer="json")
 def api_http_error(exc, request):
     """Errors raised before or around the API views (no such route, a body over the
     site's limit, ...) in the API's own shape."""

@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 
 from ..abuse.limits import over_limit
 from ..events import CommentPosted
-from ..resources import root_factory
 from . import comment_queries as store
 from .models import MAX_DEPTH, Comment
 from .readers import (
@@ -73,7 +72,7 @@ def check_body(request, body, errors):
 def trusted(request):
     """Whoever may moderate needs no moderation: asked of the Moderation resource's ACL,
     like every other decision about moderators."""
-    moderation = root_factory(request).backstage.children["moderation"]
+    moderation = request.site_root.backstage.children["moderation"]
     return bool(request.has_permission("moderate", moderation))
 
 

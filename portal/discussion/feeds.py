@@ -20,7 +20,7 @@ def _sub(parent, tag, text=None, **attrs):
 
 def atom_feed(request, comments, *, title, feed_url, home_url, feed_id):
     """A ``Response`` holding an Atom feed of ``comments`` (newest first)."""
-    root = request.root
+    root = request.site_root
     host = request.host.split(":")[0] or "localhost"
     feed = ET.Element("feed", {"xmlns": ATOM})
     _sub(feed, "title", title)

@@ -19,7 +19,7 @@ from pyramid.view import exception_view_config, view_config
 
 from ..content.views import page_value
 from ..events import PageRendered
-from ..resources import Backstage, Node, Page, Root, Section
+from ..resources import Backstage, Node, Root, Section
 from . import comment_queries as comment_store
 from . import comments, ratings
 from . import rating_queries as rating_store
@@ -135,7 +135,7 @@ class Discussion:
 
 def best_rated(request, section=None, limit=5):
     """``[(node, ranked)]``: the best-rated pages of the site or of one section."""
-    root = request.root
+    root = request.site_root
     nodes = {node.key: node for node in (root[section].walk() if section else root.pages())}
     ranked = rating_store.best_rated(request.dbsession, page_keys=nodes, prefix=section,
                                      limit=limit)
@@ -159,8 +159,7 @@ def add_best_rated(event):
 
 # -- form posts --------------------------------------------------------------------------
 
-@view_config(context=Page, name="comments", request_method="POST", permission="view")
-@view_config(context=Section, name="comments", request_method="POST", permission="view")
+@view_config(context=Node, name="comments", request_method="POST", permission="view")
 def post_comment(context, request):
     comment = comments.post(
         request, context,
@@ -178,22 +177,19 @@ def post_comment(context, request):
     return HTTPSeeOther(location=url)
 
 
-@view_config(context=Page, name="edit-comment", request_method="POST", permission="view")
-@view_config(context=Section, name="edit-comment", request_method="POST", permission="view")
+@view_config(context=Node, name="edit-comment", request_method="POST", permission="view")
 def edit_comment(context, request):
     comment = comments.edit(request, context, request.POST.get("id"), request.POST.get("body", ""))
     return HTTPSeeOther(location=request.resource_url(context, anchor=f"comment-{comment.id}"))
 
 
-@view_config(context=Page, name="delete-comment", request_method="POST", permission="view")
-@view_config(context=Section, name="delete-comment", request_method="POST", permission="view")
+@view_config(context=Node, name="delete-comment", request_method="POST", permission="view")
 def delete_comment(context, request):
     comments.delete_own(request, context, request.POST.get("id"))
     return HTTPSeeOther(location=request.resource_url(context, anchor="comments"))
 
 
-@view_config(context=Page, name="rate", request_method="POST", permission="view")
-@view_config(context=Section, name="rate", request_method="POST", permission="view")
+@view_config(context=Node, name="rate", request_method="POST", permission="view")
 def rate(context, request):
     stars = ratings.parse_stars(request.POST.get("stars"), strict=False)
     ratings.rate(request, context, stars)
@@ -242,8 +238,7 @@ def show_form_errors(request, fields, status, retry_after=None):
 
 # -- feeds -------------------------------------------------------------------------------
 
-@view_config(context=Page, name="feed", request_method=("GET", "HEAD"), permission="view")
-@view_config(context=Section, name="feed", request_method=("GET", "HEAD"), permission="view")
+@view_config(context=Node, name="feed", request_method=("GET", "HEAD"), permission="view")
 def page_feed(context, request):
     limit = request.registry.settings["portal.comments.feed_size"]
     rows = comment_store.latest_approved(request.dbsession, context.key, limit=limit)
@@ -269,6 +264,6 @@ def site_feed(context, request):
         rows,
         title=f"Comments on {site}",
         feed_url=request.resource_url(context, "comments.atom"),
-        home_url=request.resource_url(request.root),
+        home_url=request.resource_url(request.site_root),
         feed_id="site",
     )

@@ -3,7 +3,12 @@ conditional GET and cache headers, the anonymous page cache, retries of transien
 errors, and the site's error pages (JSON under ``/api/``)."""
 
 
+from .errors import wants_json
+from .predicates import add_boolean_predicate
+
+
 def includeme(config):
+    add_boolean_predicate(config, "wants_json", lambda context, request: wants_json(request))
     config.include(".headers")
     config.include(".caching")
     config.include(".pagecache")

@@ -1,18 +1,18 @@
 """Site-styled error pages: 404 for unknown names, the HTTP errors views raise, and a 500
-page that logs the failure. Under ``/api/`` errors are JSON."""
+page that logs the failure. ``wants_json`` is the one place that decides whether a request
+gets JSON (under ``/api/`` and for ``*.json``) or a page; ``wants_json=True`` is the same
+decision as a view predicate."""
 
 import logging
 
 from pyramid.httpexceptions import HTTPClientError, HTTPNotFound
 from pyramid.view import exception_view_config, notfound_view_config
 
-from ..search.query import words_of_path
-from ..search.views import suggestions
-
 log = logging.getLogger(__name__)
 
 
 def wants_json(request):
+    """Whether errors (and anything else that could be either) are answered as JSON."""
     path = request.path_info
     return path.startswith("/api/") or path.endswith(".json")
 
@@ -28,9 +28,8 @@ def not_found(exc, request):
     if wants_json(request):
         return _json_error(request, 404, "not found")
     request.response.status = 404
-    # Pages found from the words of the missing URL (portal.views.search).
-    return {"missing": request.path_info, "suggestions": suggestions(request),
-            "suggestion_words": words_of_path(request.path_info)}
+    # Search adds pages found from the words of the missing URL (portal.search.views).
+    return {"missing": request.path_info}
 
 
 @exception_view_config(HTTPClientError, renderer="error.jinja2")

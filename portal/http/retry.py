@@ -18,6 +18,9 @@ from pyramid.renderers import render_to_response
 from pyramid_retry import is_last_attempt, mark_error_retryable
 from sqlalchemy.exc import DBAPIError
 
+from .errors import wants_json
+from .predicates import add_boolean_predicate
+
 log = logging.getLogger(__name__)
 
 RETRYABLE_SQLSTATES = {"40001", "40P01"}  # serialization_failure, deadlock_detected
@@ -38,21 +41,6 @@ def is_transient(exc):
     return "database is locked" in text or "database table is locked" in text
 
 
-class TransientErrorPredicate:
-    """``transient_error=True``: the exception view's context is a transient DB error."""
-
-    def __init__(self, value, config):
-        self.value = bool(value)
-
-    def text(self):
-        return f"transient_error = {self.value}"
-
-    phash = text
-
-    def __call__(self, context, request):
-        return is_transient(context) == self.value
-
-
 def transient_error(exc, request):
     mark_error_retryable(exc)
     if not is_last_attempt(request):
@@ -65,7 +53,7 @@ def transient_error(exc, request):
     log.warning("%s %s: transient database error on the last attempt: %s",
                 request.method, request.path_qs, exc.orig)
     message = "The database is busy. Nothing was saved; please try again in a moment."
-    if request.path_info.startswith("/api/") or request.path_info.endswith(".json"):
+    if wants_json(request):
         response = render_to_response("json", {"error": message, "status": 503}, request)
     else:
         response = render_to_response(
@@ -76,5 +64,5 @@ def transient_error(exc, request):
 
 
 def includeme(config):
-    config.add_view_predicate("transient_error", TransientErrorPredicate)
+    add_boolean_predicate(config, "transient_error", lambda context, request: is_transient(context))
     config.add_exception_view(transient_error, context=DBAPIError, transient_error=True)

@@ -80,7 +80,7 @@ def login(context, request):
 @view_config(context=Moderation, name="logout", request_method="POST", permission="view")
 def logout(context, request):
     forget(request)
-    return HTTPSeeOther(location=request.resource_url(request.root))
+    return HTTPSeeOther(location=request.resource_url(request.site_root))
 
 
 def _listing(request, context, *, title, tab, state=None, oldest_first=False, search=False):
@@ -104,7 +104,7 @@ def _listing(request, context, *, title, tab, state=None, oldest_first=False, se
         if author:
             query["author"] = author
         next_url = request.resource_url(context, tab if tab != "queue" else "", query=query)
-    root = request.root
+    root = request.site_root
     items = [(row, root.find(row.page_key)) for row in rows]
     return {"title": title, "tab": tab, "items": items, "next_url": next_url,
             "page_query": page_key, "author_query": author, "searched": bool(page_key or author),

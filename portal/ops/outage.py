@@ -20,6 +20,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
 from ..content.views import reading_value
 from ..http.errors import wants_json
+from ..http.predicates import add_boolean_predicate
 from ..resources import Page, Root, Section
 
 log = logging.getLogger(__name__)
@@ -51,22 +52,6 @@ def is_outage(exc):
     name = getattr(orig, "sqlite_errorname", None) or ""
     text = str(orig).lower()
     return not name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) and "is locked" not in text
-
-
-class DatabaseOutagePredicate:
-    """``database_outage=True``: the exception view's context is an unreachable database.
-    A database error that is not an outage falls through to less specific views."""
-
-    def __init__(self, value, config):
-        self.value = bool(value)
-
-    def text(self):
-        return f"database_outage = {self.value}"
-
-    phash = text
-
-    def __call__(self, context, request):
-        return is_outage(context) == self.value
 
 
 def submitted_text(request):
@@ -123,4 +108,4 @@ def page_without_database(context, request):
 
 
 def includeme(config):
-    config.add_view_predicate("database_outage", DatabaseOutagePredicate)
+    add_boolean_predicate(config, "database_outage", lambda context, request: is_outage(context))

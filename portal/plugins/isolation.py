@@ -31,6 +31,7 @@ from pyramid.exceptions import PredicateMismatch
 from pyramid.httpexceptions import HTTPException, HTTPServiceUnavailable
 from pyramid_jinja2 import IJinja2Environment, SmartAssetSpecLoader
 
+from ..http.predicates import add_boolean_predicate
 from ..http.retry import is_transient
 from .provenance import describe
 
@@ -142,22 +143,6 @@ def plugin_view(view, info):
             raise health.step_aside(rec, request) from exc
 
     return plugin_guarded_view
-
-
-class PluginFailedPredicate:
-    """``plugin_failed=True``: a plugin failed or stepped aside during this request (an
-    exception view predicate: the 503 page instead of a 404 when no view was left)."""
-
-    def __init__(self, val, config):
-        self.val = bool(val)
-
-    def text(self):
-        return f"plugin_failed = {self.val}"
-
-    phash = text
-
-    def __call__(self, context, request):
-        return bool(request.environ.get(FAILED_KEY)) == self.val
 
 
 def refuse_switched_off(event):
@@ -327,7 +312,10 @@ def includeme(config):
         window=settings.get("portal.plugins.failure_window", 600),
     )
     config.add_view_deriver(plugin_view)
-    config.add_view_predicate("plugin_failed", PluginFailedPredicate)
+    # plugin_failed=True: a plugin failed or stepped aside during this request (an
+    # exception view predicate: the 503 page instead of a 404 when no view was left).
+    add_boolean_predicate(config, "plugin_failed",
+                          lambda context, request: request.environ.get(FAILED_KEY))
     config.add_subscriber(refuse_switched_off, ContextFound)
     # After pyramid_jinja2 made its environment (its own actions run in phases 0 and 1).
     config.action(None, install_template_guard, args=(config.registry,), order=2)

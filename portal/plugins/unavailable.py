@@ -15,8 +15,8 @@ def _answer(request, recs, switched_off):
     if wants_json(request):
         request.override_renderer = "json"
         return {"error": "a plugin of this portal failed", "status": 503, "plugins": names}
-    sections = [request.root[name] for rec in recs for name in rec.sections
-                if name in request.root.sections]
+    sections = [request.site_root[name] for rec in recs for name in rec.sections
+                if name in request.site_root.sections]
     return {"plugins": recs, "sections": sections, "switched_off": switched_off}
 
 

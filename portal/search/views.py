@@ -11,6 +11,7 @@ search that finds nothing is not counted as a miss).
 import logging
 
 from pyramid.csrf import get_csrf_token
+from pyramid.events import BeforeRender, subscriber
 from pyramid.httpexceptions import HTTPBadRequest
 from pyramid.view import view_config
 from sqlalchemy.exc import SQLAlchemyError
@@ -59,9 +60,9 @@ def read_search(request, *, strict_section):
     per_page = _int(params, "per_page", request.registry.settings["portal.search.page_size"],
                     MAX_PER_PAGE)
     live = params.get("live", "") in ("1", "true")
-    if section is not None and section not in request.root.sections:
+    if section is not None and section not in request.site_root.sections:
         if strict_section:
-            known = ", ".join(request.root.sections) or "none"
+            known = ", ".join(request.site_root.sections) or "none"
             raise BadSearch("section", f"there is no section {section[:40]!r}; sections: {known}")
         section = None
     return parse_query(text, live=live), section, page, per_page, live
@@ -96,7 +97,7 @@ def search_url(request, results, page):
     query = {"q": results.query.text, "page": page}
     if results.section:
         query["section"] = results.section
-    return request.resource_url(request.root, "@@search", query=query)
+    return request.resource_url(request.site_root, "@@search", query=query)
 
 
 @view_config(context=Root, name="search", renderer="search.jinja2", request_method=READ,
@@ -122,7 +123,7 @@ def search_api(request):
     except BadSearch as exc:
         raise APIError(400, str(exc), {exc.field: str(exc)}) from None
     results = run_search(request, query, section, page, per_page, live=live)
-    root = request.root
+    root = request.site_root
 
     def api_url(n):
         params = {"q": query.text, "page": n, "per_page": per_page}
@@ -161,6 +162,15 @@ def search_api(request):
             for hit in results.hits
         ],
     }
+
+
+@subscriber(BeforeRender)
+def add_suggestions(event):
+    """The 404 page lists pages found from the words of the missing URL."""
+    request = event.get("request")
+    if request is not None and event.get("renderer_name") == "404.jinja2":
+        event["suggestions"] = suggestions(request)
+        event["suggestion_words"] = words_of_path(request.path_info)
 
 
 def suggestions(request, limit=5):
