@@ -2,44 +2,60 @@
 # Everything is installed into .venv as ordinary pip installs: the core, then every
 # package under plugins/ (found by the portal only through their entry points).
 
+SHELL := /bin/bash
+.SHELLFLAGS := -o pipefail -c
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-PLUGINS := $(sort $(dir $(wildcard plugins/*/setup.py)))
-SOURCES := setup.py MANIFEST.in $(shell find portal plugins -type f \( -name '*.py' -o -name '*.md' -o -name '*.jinja2' -o -name '*.css' -o -name '*.js' -o -name '*.in' \) -not -path '*/build/*' 2>/dev/null)
+# `make serve PORT=7000` (or PORT=7000 in the environment) serves on another port.
+PORT ?= 6543
+PLUGINS := $(sort $(dir $(wildcard plugins/*/pyproject.toml)))
+SOURCES := pyproject.toml $(wildcard plugins/*/pyproject.toml) $(shell find portal plugins -type f \( -name '*.py' -o -name '*.md' -o -name '*.jinja2' -o -name '*.css' -o -name '*.js' -o -name '*.svg' \) -not -path '*/build/*' 2>/dev/null)
+# pip shows what it downloads and builds; the first run installs everything (a few minutes).
+PIP_INSTALL := $(BIN)/pip install --progress-bar on --disable-pip-version-check
+# Pyramid imports pkg_resources, which warns on every start; that one warning, nothing else.
+export PYTHONWARNINGS := ignore:pkg_resources is deprecated:UserWarning
 
-.PHONY: serve test install install-test db bench clean
+.PHONY: serve test lint install install-test db bench audit examples freshness clean
 
 $(BIN)/python:
+	@echo "==> Creating $(VENV) with $(PYTHON)"
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip setuptools wheel
+	$(PIP_INSTALL) --quiet --upgrade pip setuptools wheel
 
 $(VENV)/.installed-serve: $(BIN)/python $(SOURCES)
-	$(BIN)/pip install --quiet ".[dev,postgresql]" $(PLUGINS)
-	touch $@
+	@echo "==> Installing the portal and its $(words $(PLUGINS)) plugins into $(VENV) (the first run downloads everything: a few minutes)"
+	$(PIP_INSTALL) ".[dev,postgresql]" $(PLUGINS) | { grep -v '^Requirement already satisfied' || true; }
+	@$(BIN)/python -c "import portal" && touch $@
 
 $(VENV)/.installed-test: $(BIN)/python $(SOURCES)
-	$(BIN)/pip install --quiet ".[testing,dev,postgresql]" $(PLUGINS)
-	touch $@ $(VENV)/.installed-serve
+	@echo "==> Installing the portal, its $(words $(PLUGINS)) plugins and the test tools into $(VENV) (the first run downloads everything: a few minutes)"
+	$(PIP_INSTALL) ".[testing,dev,postgresql]" $(PLUGINS) | { grep -v '^Requirement already satisfied' || true; }
+	@$(BIN)/python -c "import portal, pytest" && touch $@ $(VENV)/.installed-serve
 
 # axe-core for the browser tests' accessibility checks (tests/browser), from the npm
 # registry at the version package-lock.json pins. Without npm those checks skip (or fail in CI).
 node_modules/.package-lock.json: package.json package-lock.json
-	@if command -v npm >/dev/null; then npm ci --no-audit --no-fund --loglevel=error; \
+	@if command -v npm >/dev/null; then echo "==> npm ci (axe-core for the browser tests)"; npm ci --no-audit --no-fund --loglevel=error; \
 	else echo "npm is not installed: the accessibility checks of tests/browser will not run"; fi
 
 install: $(VENV)/.installed-serve
 install-test: $(VENV)/.installed-test node_modules/.package-lock.json
 
 db: install
-	mkdir -p var
+	@mkdir -p var
 	$(BIN)/portal db upgrade development.ini
 
 serve: db
-	$(BIN)/pserve development.ini
+	@echo "==> Serving http://127.0.0.1:$(PORT)/ (Ctrl+C stops)"
+	$(BIN)/pserve development.ini http_port=$(PORT)
 
 test: install-test
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# ruff: lint and import order (pyproject.toml); CI runs it before the tests.
+lint: install-test
+	$(BIN)/ruff check .
 
 # The benchmark (bench/run.py): wrk from Debian when it can be installed, else bench/load.py.
 bench: install
