@@ -3,7 +3,6 @@ database, as behind a load balancer: they agree on comments, aggregate concurren
 exactly, and a process stopped mid-load loses no write it acknowledged."""
 
 import json
-import re
 import subprocess
 import sys
 import threading
@@ -57,8 +56,8 @@ class Portal:
         wait_for_http(self.url + "/healthz", timeout=120, process=self.process)
 
     def stamp(self, page):
-        html = call(f"{self.url}/{page}/")[1]
-        return re.search(r'name="stamp" value="([^"]+)"', html).group(1)
+        """A form stamp, as a page's form fetches it when first used."""
+        return json.loads(call(f"{self.url}/api/v1/csrf")[1])["stamp"]
 
     def post_comment(self, page, body, stamp):
         return call(f"{self.url}/api/v1/pages/{page}/comments", "POST",
