@@ -10,6 +10,7 @@ Unknown names raise ``KeyError``, which Pyramid answers with the 404 page.
 from pyramid.authorization import ALL_PERMISSIONS, Allow, Everyone
 
 from .content.documents import iter_documents
+from .content.edit_links import edit_url
 
 MODERATOR = "role:moderator"
 BACKSTAGE = "-"  # the one top-level name no section can take (not a valid segment)
@@ -105,6 +106,10 @@ class Node:
         for child in self.children.values():
             yield from child.walk()
 
+    def edit_url(self):
+        """Where this page's source can be edited, or None (``portal.content.edit_links``)."""
+        return edit_url(self.section, self.doc)
+
     def lineage_nodes(self):
         """From the section down to this node (for breadcrumbs)."""
         chain = []
@@ -133,6 +138,17 @@ class Section(Node):
     @property
     def title(self):
         return self._title
+
+    def share_image_url(self, request):
+        """The image shown when a page of this section is shared: ``share_image`` in the
+        section's front matter (a URL, or a path on this site such as
+        ``/-/static/acme/share.png``), else the portal's own."""
+        image = self.doc.meta.get("share_image") if self.doc.meta else None
+        if isinstance(image, str) and image.startswith(("https://", "http://")):
+            return image
+        if isinstance(image, str) and image.startswith("/"):
+            return request.application_url + image
+        return request.static_url("portal:static/images/share.png")
 
     @property
     def summary(self):

@@ -22,3 +22,4 @@ from .markdown import make_markdown, pygments_css  # noqa: F401
 def includeme(config):
     config.scan(".views")
     config.scan(".sitemap")
+    config.scan(".theme")

@@ -4,7 +4,35 @@
 (function () {
   "use strict";
 
+  // Comment times in the reader's terms: "3 hours ago", the exact time on hover.
+  var UNITS = [["year", 31536000], ["month", 2592000], ["week", 604800], ["day", 86400],
+               ["hour", 3600], ["minute", 60]];
+
+  function relative(date) {
+    var seconds = (Date.now() - date.getTime()) / 1000;
+    if (seconds < 60) { return "just now"; }
+    var format = window.Intl && Intl.RelativeTimeFormat ? new Intl.RelativeTimeFormat(undefined, { numeric: "auto" }) : null;
+    for (var i = 0; i < UNITS.length; i++) {
+      var n = Math.floor(seconds / UNITS[i][1]);
+      if (n >= 1) {
+        return format ? format.format(-n, UNITS[i][0]) : n + " " + UNITS[i][0] + (n === 1 ? "" : "s") + " ago";
+      }
+    }
+    return "just now";
+  }
+
+  function showTimes() {
+    var times = document.querySelectorAll(".comment__time time[datetime]");
+    for (var i = 0; i < times.length; i++) {
+      var date = new Date(times[i].getAttribute("datetime"));
+      if (isNaN(date.getTime())) { continue; }
+      times[i].title = date.toLocaleString();
+      times[i].textContent = relative(date);
+    }
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    showTimes();
     var form = document.querySelector("form[data-comment-form]");
     if (!form) { return; }
     var parent = form.querySelector("[data-parent-field]");

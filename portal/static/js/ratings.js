@@ -27,9 +27,20 @@
       var count = section.querySelector('[data-rating-n="' + stars + '"]');
       if (count) { count.textContent = String(n); }
     }
-    var legend = section.querySelector("legend");
-    if (legend && summary.mine) {
-      legend.textContent = "Your rating (you gave " + plural(summary.mine, "star") + ")";
+    var histogram = section.querySelector("[data-rating-histogram]");
+    if (histogram) { histogram.hidden = !summary.count; }
+    showMine(section, summary.mine);
+  }
+
+  // The reader's own rating: the stars up to it filled, its button pressed.
+  function showMine(section, mine) {
+    var legend = section.querySelector("[data-rating-mine]");
+    if (legend) { legend.textContent = mine ? " (you gave " + plural(mine, "star") + ")" : ""; }
+    var buttons = section.querySelectorAll(".rating__star");
+    for (var i = 0; i < buttons.length; i++) {
+      var value = parseInt(buttons[i].value, 10);
+      buttons[i].classList.toggle("rating__star--on", Boolean(mine) && value <= mine);
+      buttons[i].setAttribute("aria-pressed", String(value === mine));
     }
   }
 
@@ -47,8 +58,20 @@
     var api = form.getAttribute("data-api");
     var token = form.querySelector('input[name="csrf_token"]');
     if (!api || !window.fetch || !window.JSON || !window.portalForms) { return; }
+    // Pages are the same for every reader: the reader's own rating is asked for here.
+    if (window.IntersectionObserver) {
+      var seen = new IntersectionObserver(function (entries) {
+        if (!entries.some(function (e) { return e.isIntersecting; })) { return; }
+        seen.disconnect();
+        fetch(api, { credentials: "same-origin", headers: { "Accept": "application/json" } })
+          .then(function (response) { return response.ok ? response.json() : null; })
+          .then(function (body) { if (body && body.stars) { showMine(section, body.stars); } })
+          .catch(function () {});
+      });
+      seen.observe(form);
+    }
     form.addEventListener("submit", function (event) {
-      var checked = form.querySelector('input[name="stars"]:checked');
+      var checked = event.submitter && event.submitter.name === "stars" ? event.submitter : null;
       if (!checked) { return; } // the server explains what is missing
       event.preventDefault();
       if (status) { status.textContent = "Saving…"; }
@@ -73,7 +96,13 @@
         showSummary(section, result.body);
         if (status) { status.textContent = "Saved: you gave " + plural(result.body.mine, "star") + "."; }
       }).catch(function () {
-        form.submit(); // no answer from the API: post the form the ordinary way
+        // No answer from the API: post the form the ordinary way, with the star chosen.
+        var field = document.createElement("input");
+        field.type = "hidden";
+        field.name = "stars";
+        field.value = checked.value;
+        form.appendChild(field);
+        form.submit();
       });
     });
   }
