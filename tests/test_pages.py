@@ -75,7 +75,8 @@ def test_page_has_breadcrumbs_navigation_pager_and_contents(app):
     ]
     assert '<span aria-current="page">Deep page</span>' in html
     assert re.search(r'<a href="http://localhost/alpha/guide/deep/" aria-current="page">Deep page</a>', html)
-    assert html.count('aria-current="page"') == 2  # the breadcrumb and the tree
+    # The breadcrumb, the tree beside the page and the tree in the phones' drawer.
+    assert html.count('aria-current="page"') == 3
     assert re.search(r'rel="prev" href="http://localhost/alpha/guide/"', html)
     assert re.search(r'rel="next" href="http://localhost/alpha/last/"', html)
 

@@ -33,9 +33,8 @@ def reader(app, addr):
 def rate(app, stars, url=PAGE, status=303):
     page = app.get(url)
     form = with_token(app, [f for f in page.forms.values() if f.action.endswith("@@rate")][0])
-    if stars is not None:
-        form["stars"] = str(stars)
-    return form.submit(status=status)
+    # One tap: each star is a submit button of the form.
+    return form.submit("stars", index=stars - 1, status=status)
 
 
 def test_a_rating_without_javascript_is_a_post_answered_303_back_to_the_page(demo_app):
@@ -45,7 +44,8 @@ def test_a_rating_without_javascript_is_a_post_answered_303_back_to_the_page(dem
     page = answer.follow()
     assert "Rated <strong>4.0</strong> out of 5 by 1 reader." in page.text
     assert "(you gave 4 stars)" in page.text
-    assert 'id="rate-4" value="4" checked' in page.text
+    assert 'value="4" class="rating__star rating__star--on"' in page.text
+    assert 'aria-label="4 stars out of 5" aria-pressed="true"' in page.text
     assert '<progress max="1" value="1" data-rating-bar="4"' in page.text
     [(key, reader_key, stars)] = ratings(app)
     assert (key, stars) == ("demo/first", 4) and len(reader_key) == 64
@@ -90,7 +90,7 @@ def test_a_bad_rating_is_refused_and_nothing_is_stored(demo_app, stars):
     app = demo_app()
     page = app.get(PAGE)
     form = with_token(app, [f for f in page.forms.values() if f.action.endswith("@@rate")][0])
-    fields = dict(form.submit_fields())
+    fields = dict(form.submit_fields())  # no star pressed: no "stars" at all
     if stars is not None:
         fields["stars"] = stars
     answer = app.post(form.action, fields, status=400)
@@ -130,7 +130,8 @@ def test_every_page_shows_the_summary(demo_app):
     app = demo_app()
     for url in ("/demo/", "/demo/second/", "/demo/guide/deep/"):
         page = app.get(url).text
-        assert 'id="rating"' in page and "No ratings yet." in page
+        assert 'id="rating"' in page and "No ratings yet" in page
+        assert "data-rating-histogram hidden" in page  # nothing to show yet
 
 
 def test_wilson_lower_bound_prefers_evidence_to_a_lucky_mean():
@@ -205,16 +206,15 @@ def test_with_javascript_the_rating_is_sent_as_json_and_the_summary_updates_in_p
     errors = []
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.goto(base + PAGE)
-    page.get_by_role("radio", name="4 stars").check()
-    page.get_by_role("button", name="Save rating").click()
+    page.get_by_role("button", name="4 stars out of 5").click()  # one tap
     status = page.locator("[data-rating-status]")
     status.filter(has_text="Saved: you gave 4 stars.").wait_for(timeout=10000)
     assert page.url == base + PAGE  # no page load
     assert "Rated 4.0 out of 5 by 1 reader." in page.locator("[data-rating-text]").inner_text()
     assert page.locator('[data-rating-n="4"]').inner_text() == "1"
-    assert page.locator("legend").first.inner_text() == "Your rating (you gave 4 stars)"
-    page.get_by_role("radio", name="2 stars").check()
-    page.get_by_role("button", name="Save rating").click()
+    assert page.locator("[data-rating-mine]").inner_text() == " (you gave 4 stars)"
+    assert page.locator("[data-rating-histogram]").is_visible()
+    page.get_by_role("button", name="2 stars out of 5").click()
     status.filter(has_text="Saved: you gave 2 stars.").wait_for(timeout=10000)
     assert page.locator('[data-rating-n="4"]').inner_text() == "0"
     assert page.locator('[data-rating-n="2"]').inner_text() == "1"

@@ -1,11 +1,12 @@
-"""For search engines: ``/sitemap.xml`` (every section and page, with the date each was
+"""For search engines and browsers: ``/sitemap.xml`` (every section and page, with the date each was
 last updated when its front matter says) and ``/robots.txt`` (pointing at the sitemap,
 keeping crawlers out of the portal's own pages, the search results and the API)."""
 
 from urllib.parse import urlsplit
 from xml.sax.saxutils import escape
 
-from pyramid.response import Response
+from pyramid.path import AssetResolver
+from pyramid.response import FileResponse, Response
 from pyramid.view import view_config
 
 from ..resources import BACKSTAGE, Root
@@ -38,3 +39,13 @@ def robots(context, request):
         f"Sitemap: {request.resource_url(context, 'sitemap.xml')}",
     ]
     return Response("\n".join(lines) + "\n", content_type="text/plain", charset="utf-8")
+
+
+@view_config(context=Root, name="favicon.ico", request_method=READ, permission="view")
+def favicon(context, request):
+    """Browsers ask for /favicon.ico before reading the page's icon links."""
+    path = AssetResolver().resolve("portal:static/images/favicon.ico").abspath()
+    response = FileResponse(path, request=request, content_type="image/x-icon")
+    response.cache_control.max_age = 86400
+    response.cache_control.public = True
+    return response

@@ -67,6 +67,9 @@ class Discussion:
             self._keep["after"] = self.after
         self.form = form or {}
         self.errors = self.form.get("errors", {})
+        # "Report a problem" (a link on every page) opens the comment form prefilled.
+        self.reporting = not form and request.GET.get("report") == "1"
+        self.prefill = "There is a problem on this page: " if self.reporting else ""
         dbsession = request.dbsession
         try:
             if self.thread_id is not None:

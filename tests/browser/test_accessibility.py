@@ -82,4 +82,4 @@ def test_keyboard_only(page, portal_server):
     toggle = page.locator("[data-theme-toggle]")
     toggle.focus()
     page.keyboard.press("Enter")
-    expect(toggle).to_have_text("Theme: light")
+    expect(toggle).to_have_attribute("data-theme-current", "light")

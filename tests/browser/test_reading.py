@@ -82,24 +82,52 @@ def test_dark_mode_follows_the_system(open_page, portal_server):
     assert background(light) == "rgb(255, 255, 255)"
 
 
+def theme_cookie(page):
+    return next((c["value"] for c in page.context.cookies() if c["name"] == "portal_theme"), None)
+
+
 def test_dark_mode_switch_is_remembered(open_page, portal_server):
     page = open_page(color_scheme="light")
     page.goto(portal_server + "/")
     toggle = page.locator("[data-theme-toggle]")
-    expect(toggle).to_have_text("Theme: system")
+    expect(toggle).to_have_attribute("data-theme-current", "system")
     toggle.click()  # system -> light
     toggle.click()  # light -> dark
-    expect(toggle).to_have_text("Theme: dark")
+    expect(toggle).to_have_attribute("data-theme-current", "dark")
+    expect(toggle).to_have_attribute("aria-label", "Colour theme: dark. Switch to system")
     assert background(page) == "rgb(15, 20, 25)"
+    # The background request tells the server, so the next page is drawn dark.
+    for _ in range(50):
+        if theme_cookie(page) == "dark":
+            break
+        page.wait_for_timeout(100)
+    assert theme_cookie(page) == "dark"
     page.reload()
+    # Drawn dark by the server from the first byte: no script decides it.
     expect(page.locator("html")).to_have_attribute("data-theme", "dark")
     assert background(page) == "rgb(15, 20, 25)"
     page.goto(portal_server + PAGE)  # and on the next page
     assert background(page) == "rgb(15, 20, 25)"
     toggle = page.locator("[data-theme-toggle]")
     toggle.click()  # dark -> system (light here)
+    assert background(page) == "rgb(255, 255, 255)"
+    for _ in range(50):
+        if theme_cookie(page) is None:
+            break
+        page.wait_for_timeout(100)
     page.reload()
     assert background(page) == "rgb(255, 255, 255)"
+
+
+def test_the_theme_is_chosen_without_javascript(open_page, portal_server):
+    page = open_page(color_scheme="light", java_script_enabled=False)
+    page.goto(portal_server + PAGE)
+    page.locator("[data-theme-toggle]").click()  # a link: the server sets the choice
+    expect(page).to_have_url(portal_server + PAGE)
+    expect(page.locator("html")).to_have_attribute("data-theme", "light")
+    page.locator("[data-theme-toggle]").click()
+    expect(page.locator("html")).to_have_attribute("data-theme", "dark")
+    assert background(page) == "rgb(15, 20, 25)"
 
 
 def test_readable_at_360_pixels(open_page, portal_server):

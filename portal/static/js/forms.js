@@ -38,12 +38,19 @@
 
   function prepare(form) {
     form.addEventListener("focusin", function () { ready(form).catch(function () {}); }, { once: true });
+    // A form whose own script sends it (data-submits-itself) asks for the token itself.
+    if (form.hasAttribute("data-submits-itself")) { return; }
     form.addEventListener("submit", function (event) {
       if (event.defaultPrevented) { return; }
       var token = form.querySelector('input[name="csrf_token"]');
       if (!token || token.value) { return; }
       event.preventDefault();
-      ready(form).then(function () { form.submit(); }, function () { form.submit(); });
+      var submitter = event.submitter || null;
+      function send() {
+        // requestSubmit keeps the button that was pressed (its name and value).
+        if (form.requestSubmit) { form.requestSubmit(submitter); } else { form.submit(); }
+      }
+      ready(form).then(send, function () { token.value = "-"; send(); });
     });
   }
 
