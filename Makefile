@@ -62,5 +62,13 @@ bench: install
 	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && apt-get install -y -q wrk >/dev/null; } || echo "wrk is not installed: bench/load.py generates the load"
 	$(BIN)/python bench/run.py
 
+# Lighthouse (npm, tools/audit: never installed by make test) with Debian's Chromium: the four
+# scores of the home page, a page, search and insights, phone and desktop (bench/AUDIT.md).
+tools/audit/node_modules/.package-lock.json: tools/audit/package.json tools/audit/package-lock.json
+	npm ci --prefix tools/audit --no-audit --no-fund --loglevel=error
+
+audit: install tools/audit/node_modules/.package-lock.json
+	$(BIN)/python tools/audit.py
+
 clean:
 	rm -rf $(VENV) build dist *.egg-info plugins/*/build plugins/*/*.egg-info

@@ -29,9 +29,21 @@ def highlight_code(code, lang, attrs):
     )
 
 
+def _table_open(renderer, tokens, idx, options, env):
+    # A wide table scrolls inside itself, not the page: a focusable region around it.
+    return ('<div class="table-wrap" role="region" tabindex="0" aria-label="Table (scrolls sideways)">'
+            + renderer.renderToken(tokens, idx, options, env))
+
+
+def _table_close(renderer, tokens, idx, options, env):
+    return renderer.renderToken(tokens, idx, options, env) + "</div>\n"
+
+
 def make_markdown():
     """A parser of plugin content: CommonMark plus tables, admonitions, anchors."""
     md = MarkdownIt("commonmark", {"highlight": highlight_code})
+    md.add_render_rule("table_open", _table_open)
+    md.add_render_rule("table_close", _table_close)
     md.enable(["table", "strikethrough"])
     md.use(front_matter_plugin)
     md.use(admon_plugin)

@@ -116,6 +116,22 @@ FIXTURE_PLUGIN = {
         Most have a thermostat.
         """,
     "portal_teahouse/content/cups.md": "---\ntitle: Cups\norder: 3\n---\n\nPorcelain keeps tea hot.\n",
+    # Wider than a phone: a table and a code line that must scroll inside themselves.
+    "portal_teahouse/content/blends.md": """\
+        ---
+        title: Blends
+        summary: Which leaves go together, in a table too wide for a phone.
+        order: 4
+        ---
+
+        | Blend | Base | Second leaf | Third leaf | Water | Minutes | Cups | Notes for the host |
+        |---|---|---|---|---|---|---|---|
+        | Breakfast | Assam | Ceylon | Kenya | 95 C | 4 | 2 | Strong enough for milk, served with breakfast |
+
+        ```python
+        BLENDS = {"breakfast": ["assam", "ceylon", "kenya"], "afternoon": ["darjeeling", "ceylon", "nilgiri", "yunnan"]}
+        ```
+        """,
 }
 
 
