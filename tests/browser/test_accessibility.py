@@ -1,7 +1,8 @@
-"""Accessibility: axe-core finds no serious or critical violation on the home page, a
-section, a page with comments, search results, the 404 page and the moderation queue, in
-light and dark mode; the keyboard alone reaches everything, and focus is visible. The
-screenshots (light and dark, 360 and 1280 pixels wide) are saved on the way."""
+"""Accessibility: axe-core finds no serious or critical violation on every page type (home,
+section, page, a page with a wide table, search results, the 404 page, the plugins page, the
+login, the moderation queue and missed searches), in light and dark mode, on a phone
+(390x844) and a desktop (1280x800); the keyboard alone reaches everything, and focus is
+visible. The screenshots of every page type are saved on the way under screenshots/."""
 
 import pytest
 
@@ -11,10 +12,14 @@ PAGES = {
     "home": "/",
     "section": "/teahouse/",
     "page": "/teahouse/brewing/",
+    "wide-table": "/teahouse/blends/",
     "search": "/@@search?q=water",
     "404": "/teahouse/green-tea-brewing",
+    "plugins": "/-/plugins",
+    "login": "/-/moderation/@@login",
 }
-WIDTHS = {"narrow": 360, "wide": 1280}
+# A phone and a desktop (the screenshots of every page type are taken at both).
+DEVICES = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1280, "height": 800}}
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
@@ -22,25 +27,26 @@ WIDTHS = {"narrow": 360, "wide": 1280}
 def test_no_serious_violations(open_page, watch, portal_server, axe, screenshot, name, scheme):
     if name == "404":
         watch.allowed_errors.append("404 (Not Found)")
-    for label, width in WIDTHS.items():
-        page = open_page(color_scheme=scheme, viewport={"width": width, "height": 900})
+    for label, viewport in DEVICES.items():
+        page = open_page(color_scheme=scheme, viewport=viewport)
         page.goto(portal_server + PAGES[name])
-        assert axe(page) == [], f"{name} ({scheme}, {width}px)"
+        assert axe(page) == [], f"{name} ({scheme}, {label})"
         screenshot(page, f"{name}-{scheme}-{label}")
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_moderation_queue(open_page, portal_server, axe, screenshot, log_in, scheme):
-    for label, width in WIDTHS.items():
-        page = open_page(color_scheme=scheme, viewport={"width": width, "height": 900})
+    for label, viewport in DEVICES.items():
+        page = open_page(color_scheme=scheme, viewport=viewport)
         page.goto(portal_server + "/@@search?q=oolong")  # a miss to list
         log_in(page, portal_server)
         expect(page.locator(".moderation__item")).to_contain_text("copper kettles")
-        assert axe(page) == [], f"moderation queue ({scheme}, {width}px)"
+        assert axe(page) == [], f"moderation queue ({scheme}, {label})"
         screenshot(page, f"moderation-{scheme}-{label}")
         page.goto(portal_server + "/-/moderation/@@searches")
         expect(page.locator(".search-misses")).to_contain_text("oolong")
-        assert axe(page) == [], f"missed searches ({scheme}, {width}px)"
+        assert axe(page) == [], f"missed searches ({scheme}, {label})"
+        screenshot(page, f"missed-searches-{scheme}-{label}")
 
 
 def test_search_results_as_you_type_are_accessible(page, portal_server, axe, screenshot):
@@ -49,7 +55,7 @@ def test_search_results_as_you_type_are_accessible(page, portal_server, axe, scr
     page.keyboard.type("water")
     expect(page.locator("#site-search-results")).to_be_visible()
     assert axe(page) == []
-    screenshot(page, "search-as-you-type-light-wide")
+    screenshot(page, "search-as-you-type-light-desktop")
 
 
 def focus_ring(page):
