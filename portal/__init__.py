@@ -30,6 +30,7 @@ def make_app(settings, environ=None):
         config.include(".ops")  # the clock, /healthz and /readyz, pages served during an outage
         config.include(".http")  # headers, caching, the page cache, retries, error pages
         config.include(".templating")  # the layout and the core's static files
+        config.include(".urls")  # url() and asset() for templates, computed once per address
         config.include(".db")  # the engine; request.dbsession joined to request.tm
         config.include(".abuse")  # per-client limits
         config.include(".moderation")  # the security policy, sessions, the moderation screens

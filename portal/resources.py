@@ -39,6 +39,12 @@ class Root:
     def __iter__(self):
         return (s for name, s in self.sections.items() if name not in self.switched_off)
 
+    @property
+    def listed(self):
+        """What decides which sections are listed (for caching the list): the ones
+        switched off."""
+        return frozenset(self.switched_off)
+
     def pages(self):
         """Every section and page, in reading order."""
         for section in self:

@@ -9,9 +9,11 @@ threads come from ``ix_comments_root_created``.
 import base64
 import binascii
 import datetime
+import functools
 
 from sqlalchemy import (
     and_,
+    bindparam,
     exists,
     func,
     or_,
@@ -55,20 +57,35 @@ def visible_to(reader_key):
     )
 
 
-def _has_visible_reply(reader_key):
-    reply = aliased(Comment)
-    own_pending = (
-        and_(reply.state == "pending", reply.author_key == reader_key)
-        if reader_key is not None else False
-    )
-    return exists().where(
-        reply.root_id == Comment.id,
-        reply.id != Comment.id,
-        or_(reply.state == "approved", own_pending),
-    )
-
-
 # -- reading -----------------------------------------------------------------------------
+# The statements a page view runs are built once, with bound parameters, and reused: building
+# them anew per request (an aliased EXISTS subquery, coercions, column proxies) cost more than
+# running them (bench/RESULTS.md).
+
+_READER = bindparam("reader_key")
+
+
+def _visible(table, reader):
+    """Approved rows, and the reader's own pending ones (``reader``: bound or None)."""
+    if not reader:
+        return table.state == "approved"
+    return or_(table.state == "approved",
+               and_(table.state == "pending", table.author_key == _READER))
+
+
+@functools.cache
+def _thread_page_statement(reader, newest, after):
+    reply = aliased(Comment)
+    shown = or_(_visible(Comment, reader), exists().where(
+        reply.root_id == Comment.id, reply.id != Comment.id, _visible(reply, reader)))
+    query = select(Comment).where(Comment.page_key == bindparam("page_key"), Comment.depth == 0, shown)
+    if after:
+        key = tuple_(Comment.created_at, Comment.id)
+        position = tuple_(bindparam("after_at"), bindparam("after_id"))
+        query = query.where(key < position if newest else key > position)
+    order = (Comment.created_at.desc(), Comment.id.desc()) if newest else (Comment.created_at, Comment.id)
+    return query.order_by(*order).limit(bindparam("limit"))
+
 
 def thread_page(dbsession, page_key, *, reader_key=None, newest=False, after=None, limit=50):
     """One keyset page of a page's top-level comments: ``(roots, more)``.
@@ -76,18 +93,29 @@ def thread_page(dbsession, page_key, *, reader_key=None, newest=False, after=Non
     A top-level comment shows if the reader may see it, or, as a placeholder, if it was
     deleted or hidden but a reply below it is still visible.
     """
-    order = (Comment.created_at.desc(), Comment.id.desc()) if newest else (
-        Comment.created_at, Comment.id)
-    query = select(Comment).where(
-        Comment.page_key == page_key,
-        Comment.depth == 0,
-        or_(visible_to(reader_key), _has_visible_reply(reader_key)),
-    )
+    params = {"page_key": page_key, "limit": limit + 1}
+    if reader_key is not None:
+        params["reader_key"] = reader_key
     if after is not None:
-        key = tuple_(Comment.created_at, Comment.id)
-        query = query.where(key < tuple_(*after) if newest else key > tuple_(*after))
-    rows = list(dbsession.scalars(query.order_by(*order).limit(limit + 1)))
+        params["after_at"], params["after_id"] = after
+    statement = _thread_page_statement(reader_key is not None, newest, after is not None)
+    rows = list(dbsession.scalars(statement, params))
     return rows[:limit], len(rows) > limit
+
+
+_ROOTS = bindparam("roots", expanding=True)
+_REPLY_SIZES = (select(Comment.root_id, func.count())
+                .where(Comment.root_id.in_(_ROOTS), Comment.depth > 0).group_by(Comment.root_id))
+_SHORT_THREADS = select(Comment).where(Comment.root_id.in_(_ROOTS), Comment.depth > 0)
+_LONG_THREAD = (select(Comment).where(Comment.root_id == bindparam("root"), Comment.depth > 0)
+                .order_by(Comment.created_at, Comment.id).limit(bindparam("limit")))
+
+
+@functools.cache
+def _visible_totals_statement(reader):
+    return (select(Comment.root_id, func.count())
+            .where(Comment.root_id.in_(_ROOTS), Comment.depth > 0, _visible(Comment, reader))
+            .group_by(Comment.root_id))
 
 
 def replies_of(dbsession, root_ids, *, reader_key=None, per_thread=100):
@@ -97,25 +125,18 @@ def replies_of(dbsession, root_ids, *, reader_key=None, per_thread=100):
     if not root_ids:
         return {}, {}
     # Every state is read: a reply hidden from this reader may still hold a visible one
-    # below it, and is then shown as a placeholder (see portal.comments.build_threads).
+    # below it, and is then shown as a placeholder (see portal.discussion.comments).
     # A window function (row_number() over each thread) would read every reply of a
     # 10,000-reply thread to keep its first hundred (bench/RESULTS.md). Instead: count the
     # replies of each thread (an index count), read short threads whole in one query, and
     # each long one by a range scan of ix_comments_root_created stopped at ``per_thread``.
-    sizes = dict(dbsession.execute(
-        select(Comment.root_id, func.count())
-        .where(Comment.root_id.in_(root_ids), Comment.depth > 0)
-        .group_by(Comment.root_id)
-    ).all())
+    sizes = dict(dbsession.execute(_REPLY_SIZES, {"roots": list(root_ids)}).all())
     short = [root for root, n in sizes.items() if n <= per_thread]
     rows = []
     if short:
-        rows += dbsession.scalars(
-            select(Comment).where(Comment.root_id.in_(short), Comment.depth > 0))
+        rows += dbsession.scalars(_SHORT_THREADS, {"roots": short})
     for root in (root for root, n in sizes.items() if n > per_thread):
-        rows += dbsession.scalars(
-            select(Comment).where(Comment.root_id == root, Comment.depth > 0)
-            .order_by(Comment.created_at, Comment.id).limit(per_thread))
+        rows += dbsession.scalars(_LONG_THREAD, {"root": root, "limit": per_thread})
     rows.sort(key=lambda row: (row.root_id, row.created_at, row.id))
     threads = {}
     for row in rows:
@@ -124,13 +145,10 @@ def replies_of(dbsession, root_ids, *, reader_key=None, per_thread=100):
     cut = [root for root, replies in threads.items() if len(replies) >= per_thread]
     totals = {}
     if cut:
-        totals = dict(
-            dbsession.execute(
-                select(Comment.root_id, func.count())
-                .where(Comment.root_id.in_(cut), Comment.depth > 0, visible_to(reader_key))
-                .group_by(Comment.root_id)
-            ).all()
-        )
+        params = {"roots": cut}
+        if reader_key is not None:
+            params["reader_key"] = reader_key
+        totals = dict(dbsession.execute(_visible_totals_statement(reader_key is not None), params).all())
     return threads, totals
 
 
@@ -150,23 +168,23 @@ def by_ids(dbsession, ids):
     return list(dbsession.scalars(select(Comment).where(Comment.id.in_(list(ids)))))
 
 
+_APPROVED_COUNT = select(func.count()).where(
+    Comment.page_key == bindparam("page_key"), Comment.state == "approved")
+_APPROVED_COUNTS = (select(Comment.page_key, func.count())
+                    .where(Comment.page_key.in_(bindparam("keys", expanding=True)),
+                           Comment.state == "approved")
+                    .group_by(Comment.page_key))
+
+
 def approved_count(dbsession, page_key):
-    return dbsession.scalar(
-        select(func.count()).where(Comment.page_key == page_key, Comment.state == "approved")
-    )
+    return dbsession.scalar(_APPROVED_COUNT, {"page_key": page_key})
 
 
 def approved_counts(dbsession, page_keys):
     """``{page_key: approved comments}`` for the cards of a section listing."""
     if not page_keys:
         return {}
-    return dict(
-        dbsession.execute(
-            select(Comment.page_key, func.count())
-            .where(Comment.page_key.in_(list(page_keys)), Comment.state == "approved")
-            .group_by(Comment.page_key)
-        ).all()
-    )
+    return dict(dbsession.execute(_APPROVED_COUNTS, {"keys": list(page_keys)}).all())
 
 
 def latest_approved(dbsession, page_key=None, limit=50):

@@ -57,7 +57,8 @@ class Discussion:
         self.after = request.GET.get("after") or None
         self.thread_id = _int_param(request, "thread")
         self.edit_id = _int_param(request, "edit")
-        self._base = request.resource_url(page)
+        self._urls = request.registry.portal_urls
+        self._base = str(self._urls.resource(request, page))
         self._keep = {}
         if self.sort != "oldest":
             self._keep["sort"] = self.sort
@@ -124,7 +125,7 @@ class Discussion:
         return get_csrf_token(self.request)
 
     def action(self, name):
-        return self.request.resource_url(self.page, f"@@{name}")
+        return self._urls.resource(self.request, self.page, f"@@{name}")
 
     def edit_until(self, comment):
         """When the author's edit window for ``comment`` closes (UTC)."""
