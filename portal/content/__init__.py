@@ -20,6 +20,12 @@ from .markdown import make_markdown, pygments_css  # noqa: F401
 
 
 def includeme(config):
+    directory = config.get_settings()["portal.content.cache_dir"]
+    if directory:
+        from .cache import ContentCache
+
+        # Read by add_portal_section (portal.plugins.directives) while plugins load.
+        config.registry.portal_content_cache = ContentCache(directory)
     config.scan(".views")
     config.scan(".sitemap")
     config.scan(".theme")

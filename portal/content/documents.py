@@ -26,6 +26,9 @@ class Problem(str):
         self.message = message
         return self
 
+    def __reduce__(self):  # kept in the content cache
+        return (Problem, (self.file, self.line, self.message))
+
 
 class ContentError(Exception):
     """A content folder or page that cannot be served; the message names the file.

@@ -166,17 +166,34 @@ def _code_block(tok):
 _RENDERED = {}
 
 
-def load_folder(folder, section):
+def load_folder(folder, section, cache=None):
     """Parse every page of a content folder; raises ``ContentError``.
 
     Plugin content is static for the life of a process, so a folder is read once: an
     application built again in the same process (tests, ``portal plugin check``) reuses it
-    as long as no file in it changed."""
+    as long as no file in it changed. With ``cache`` (a ``portal.content.cache.ContentCache``)
+    a folder parsed by an earlier start is loaded from disk instead."""
     folder = Path(folder)
     key = (str(folder), section, _signature(folder))
     if key not in _RENDERED:
-        _RENDERED[key] = FolderLoader(folder, section).load()
+        _RENDERED[key] = _load(folder, section, cache)
     return _RENDERED[key]
+
+
+def _load(folder, section, cache):
+    if cache is None:
+        return FolderLoader(folder, section).load()
+    from .cache import folder_key
+
+    try:
+        disk_key = folder_key(folder, section)
+    except OSError:
+        return FolderLoader(folder, section).load()  # the loader says what is wrong
+    root = cache.load(disk_key)
+    if root is None:
+        root = FolderLoader(folder, section).load()
+        cache.store(disk_key, root)
+    return root
 
 
 def _signature(folder):

@@ -32,6 +32,8 @@ DEFAULTS = {
     "portal.static.max_age": (31536000, int),
     "portal.db.connect_timeout": (5, int),
     "portal.page_cache.seconds": (0, int),
+    # Parsed content kept between starts (portal.content.cache); empty: none.
+    "portal.content.cache_dir": ("", str),
     "portal.page_cache.max_bytes": (33554432, int),
     "portal.max_body_bytes": (65536, int),
     "portal.comments.moderation": ("open", str),

@@ -49,7 +49,7 @@ def add_portal_section(config, name, *, title, content, summary="", order=100):
         raise ConfigurationError(f"section {name!r}: order must be an integer")
     folder = _resolve_folder(config, content, "content")
     try:
-        doc = load_folder(folder, name)
+        doc = load_folder(folder, name, cache=getattr(config.registry, "portal_content_cache", None))
     except ContentError as exc:
         raise ContentError(f"section {name!r}: {exc}", exc.problems) from None
     rec = _current(config)
