@@ -50,8 +50,8 @@ def _resolve(path, content):
 def _select(text, spec):
     """The part of ``text`` that ``spec`` (``3:8``, ``3:``, ``:8``, ``name``) asks for."""
     lines = text.splitlines()
-    if not spec:
-        return lines, None
+    if not spec:  # the whole file, less its section markers (as pymdownx does)
+        return [line for line in lines if not _SECTION_RE.match(line)], None
     if re.fullmatch(r"\d*:\d*", spec) or spec.isdigit():
         start, _, end = spec.partition(":")
         start = max(int(start or 1), 1)
@@ -70,7 +70,7 @@ def _select(text, spec):
     return kept, None if found else f"no section {spec!r}"
 
 
-def _split_spec(path):
+def split_spec(path):
     """``file.md:3:8`` -> (``file.md``, ``3:8``); ``file.md:name`` -> (``file.md``, ``name``)."""
     match = re.match(r"^(.*?\.[\w]+)(?::(.*))?$", path)
     if match:
@@ -122,7 +122,7 @@ def _include(spec, indent, env, line, depth):
     if spec.startswith(("http://", "https://")):
         warn(env, line, f"snippet {spec!r}: remote snippets are not fetched")
         return [f"{indent}--8<-- \"{spec}\""]
-    path, part = _split_spec(spec)
+    path, part = split_spec(spec)
     file, problem = _resolve(path, env["content"])
     if file is None:
         warn(env, line, problem)
