@@ -100,7 +100,9 @@ def render_code(code, fence, annotate=None):
                 continue
             number = f' data-line="{first + n - 1}"' if first is not None else ""
             hll = " hll" if n in marked else ""
-            rows.append(f'<span class="line{hll}"{number}>{text}\n</span>')
+            # The line break stays outside the span: inside an inline-block it would not
+            # break the block's line.
+            rows.append(f'<span class="line{hll}"{number}>{text}</span>\n')
         body = "".join(rows)
     classes = ["highlight"] + (["linenums"] if first is not None else [])
     pre_attrs = f' class="{" ".join(classes)}"' if lexer is not None or len(classes) > 1 else ""
