@@ -326,6 +326,10 @@ def test_tabs_work_without_javascript_and_from_the_keyboard_in_light_and_dark(si
         assert [blocks.nth(i).is_visible() for i in range(3)] == [False, True, False]
         outline = page.eval_on_selector("label[for=__tabbed_1_2]", "e => getComputedStyle(e).outlineStyle")
         assert outline == "solid"
+        # Numbered lines stack, one under the other (each line is its own box).
+        lines = page.locator("pre.linenums span.line")
+        tops = [lines.nth(i).bounding_box()["y"] for i in range(7)]
+        assert tops == sorted(tops) and len(set(tops)) == 7, tops
         # Collapsible blocks open without a script too.
         details = page.locator("details.admonition.tip")
         assert not details.locator("p").is_visible()
