@@ -386,7 +386,7 @@ def test_unknown_syntax_degrades_to_text_and_is_reported_where_it_is(tmp_path):
 
         Hello {{ config.site_name }}.
 
-        An {++insertion++} here.
+        An {++insertion++} and {~~old~>new~~} here.
 
         Energy $E = mc^2$ here.
 

@@ -13,9 +13,10 @@ _QUOTED_RE = re.compile(r'^(?P<words>[^"]*?)\s*(?:"(?P<title>.*)")?\s*$')
 def marker_line(state, line, markers):
     """``(marker, rest of the line)`` if ``line`` starts with one of ``markers`` (longest
     first), else None; a line indented as code is never a marker."""
-    if is_code_block(state, line):
-        return None
     start = state.bMarks[line] + state.tShift[line]
+    # Every line of every page comes here once per container rule: refuse cheaply.
+    if state.src[start:start + 1] != markers[0][0] or is_code_block(state, line):
+        return None
     text = state.src[start:state.eMarks[line]]
     for marker in markers:
         if text.startswith(marker) and (len(text) == len(marker) or text[len(marker)] in " \t"):

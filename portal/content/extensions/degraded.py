@@ -17,9 +17,11 @@ _BLOCK_STARTS = (
 )
 _INLINE = (
     (re.compile(r"\{\{.*?\}\}|\{%.*?%\}"), "template syntax {} (mkdocs-macros) is not supported: shown as text"),
-    (re.compile(r"\{(\+\+|--|~~|==|>>).*?(\+\+|--|~~|==|<<)\}"), "critic markup {} is not supported: shown as text"),
-    (re.compile(r"\$\$|\\\(|(?<![\w$])\$(?=\S)[^$\n]+(?<=\S)\$(?![\w$])"), "math {} (arithmatex) is not supported: shown as text"),
+    (re.compile(r"\$\$|(?<![\w$])\$(?=\S)[^$\n]+(?<=\S)\$(?![\w$])"), "math {} (arithmatex) is not supported: shown as text"),
 )
+# Read from the block's source (less its code spans): ~~ and == inside it are parsed first.
+_CRITIC_RE = re.compile(r"\{(\+\+|--|~~|==|>>).*?(\+\+|--|~~|==|<<)\}")
+_CODE_SPAN_RE = re.compile(r"(`+).*?\1", re.S)
 _DIAGRAMS = {"mermaid", "plantuml", "dot", "graphviz", "flowchart", "math"}
 
 
@@ -49,6 +51,10 @@ def scan(state):
             match = pattern.search(joined)
             if match:
                 warn(state, _line(token), message.format(repr(match[0][:40])))
+        if "{" in text:
+            critic = _CRITIC_RE.search(_CODE_SPAN_RE.sub("", text))
+            if critic:
+                warn(state, _line(token), f"critic markup {critic[0][:40]!r} is not supported: shown as text")
         for match in _EMOJI_RE.finditer(joined):
             warn(state, _line(token), f"unknown emoji or icon :{match[1]}: shown as text"
                  + (" (portal/static/icons has the icons available)" if "-" in match[1] else ""))

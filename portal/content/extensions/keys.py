@@ -27,8 +27,8 @@ _PART_RE = re.compile(r'"[^"\n]+"|[\w-]+')
 
 
 def keys_rule(state, silent):
-    if not state.src.startswith("++", state.pos):
-        return False
+    if not state.src.startswith("++", state.pos) or state.src[state.pos - 1:state.pos] == "{":
+        return False  # {++text++} is critic markup, not keys
     match = _KEYS_RE.match(state.src, state.pos)
     if not match:
         return False
