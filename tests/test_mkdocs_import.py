@@ -311,6 +311,7 @@ def test_inline_constructs_lists_footnotes_abbreviations_and_icons(site):
 @pytest.mark.slow
 @pytest.mark.browser
 def test_tabs_work_without_javascript_and_from_the_keyboard_in_light_and_dark(site, chromium):
+    colours = {}
     for scheme in ("light", "dark"):
         context = chromium.new_context(java_script_enabled=False, color_scheme=scheme,
                                        viewport={"width": 1280, "height": 900})
@@ -335,9 +336,11 @@ def test_tabs_work_without_javascript_and_from_the_keyboard_in_light_and_dark(si
         assert not details.locator("p").is_visible()
         details.locator("summary").click()
         assert details.locator("p").is_visible()
-        # Light and dark differ where they should: the admonition title's text colour.
-        colour = page.eval_on_selector("details.admonition.tip > summary", "e => getComputedStyle(e).color")
-        assert colour == ("rgb(27, 31, 36)" if scheme == "light" else "rgb(230, 237, 243)")
+        # Light and dark: the tabs' labels and code follow the scheme.
+        colours[scheme] = page.eval_on_selector_all(
+            ".tabbed-labels, label[for=__tabbed_1_2], pre.linenums, .code-title",
+            "es => es.map(e => [getComputedStyle(e).backgroundColor, getComputedStyle(e).color])")
         SCREENSHOTS.mkdir(exist_ok=True)
         page.screenshot(path=str(SCREENSHOTS / f"mkdocs-constructs-{scheme}.png"), full_page=True)
         context.close()
+    assert all(light != dark for light, dark in zip(colours["light"], colours["dark"], strict=True)), colours
