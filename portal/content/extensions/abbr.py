@@ -10,10 +10,8 @@ _DEFINITION_RE = re.compile(r"^\*\[([^\]\n]+)\]:[ \t]*(.*)$")
 
 
 def definition(state, start_line, end_line, silent):
-    if state.sCount[start_line] - state.blkIndent >= 4:
-        return False
     start = state.bMarks[start_line] + state.tShift[start_line]
-    if not state.src.startswith("*[", start):
+    if state.src[start:start + 2] != "*[" or state.sCount[start_line] - state.blkIndent >= 4:
         return False
     match = _DEFINITION_RE.match(state.src[start:state.eMarks[start_line]])
     if not match:
