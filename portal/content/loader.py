@@ -7,6 +7,7 @@ import functools
 from pathlib import Path
 
 from .documents import SEGMENT_RE, Chunk, CodeBlock, ContentError, Document, Heading, Problem
+from .extensions.code import fence_lang
 from .frontmatter import read_front_matter
 from .links import LinkRewriter
 from .markdown import make_markdown
@@ -66,7 +67,9 @@ class FolderLoader:
             # Kept as an empty page so the rest of the folder is still checked.
             self.errors.append(Problem(file, 1, f"cannot be read: {exc}"))
             text = ""
-        env = {}
+        # What the Markdown extensions need (snippets resolve inside the plugin's package)
+        # and where their located problems go.
+        env = {"source": file, "content": self.folder}
         tokens = self.md.parse(text, env)
         try:
             meta = read_front_matter(file, tokens)
@@ -87,6 +90,7 @@ class FolderLoader:
             words=0,
             meta=meta,
         )
+        doc.warnings.extend(env.pop("warnings", ()))
         if not title:
             doc.warnings.append(Problem(file, 1, "no title (front matter 'title' or a '#' heading)"))
         _collect(doc, tokens)
@@ -160,7 +164,7 @@ def _inline_text(tok):
 def _code_block(tok):
     info = tok.info.strip()
     line = tok.map[0] + 1 if tok.map else 1
-    return CodeBlock(info.split(" ")[0], info, line, tok.content)
+    return CodeBlock(fence_lang(info), info, line, tok.content)
 
 
 _RENDERED = {}

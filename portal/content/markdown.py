@@ -1,32 +1,28 @@
-"""The one Markdown dialect of plugin content: CommonMark with tables, front matter, heading
-anchors and admonitions (markdown-it-py), code highlighted by Pygments."""
-
-import html
+"""The one Markdown dialect of plugin content: CommonMark with tables, front matter and
+heading anchors (markdown-it-py), Material for MkDocs' extensions
+(``portal.content.extensions``: docs/mkdocs.md lists what is supported), code
+highlighted by Pygments."""
 
 from markdown_it import MarkdownIt
-from mdit_py_plugins.admon import admon_plugin
 from mdit_py_plugins.anchors import anchors_plugin
+from mdit_py_plugins.deflist import deflist_plugin
+from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.front_matter import front_matter_plugin
-from pygments import highlight
+from mdit_py_plugins.tasklists import tasklists_plugin
 from pygments.formatters import HtmlFormatter
-from pygments.lexers import get_lexer_by_name
-from pygments.util import ClassNotFound
 
-_FORMATTER = HtmlFormatter(nowrap=True)
-
-
-def highlight_code(code, lang, attrs):
-    """markdown-it's highlight hook: Pygments spans inside ``<pre class="highlight">``."""
-    if not lang:
-        return ""
-    try:
-        lexer = get_lexer_by_name(lang)
-    except ClassNotFound:
-        return ""  # markdown-it escapes the code itself
-    return (
-        f'<pre class="highlight" data-lang="{html.escape(lang)}"><code class="language-{html.escape(lang)}">'
-        f"{highlight(code, lexer, _FORMATTER)}</code></pre>"
-    )
+from .extensions.abbr import abbr_plugin
+from .extensions.admonitions import admonition_plugin
+from .extensions.annotations import annotations_plugin
+from .extensions.attributes import attributes_plugin
+from .extensions.code import code_plugin
+from .extensions.degraded import degraded_plugin
+from .extensions.details import details_plugin
+from .extensions.emoji import emoji_plugin
+from .extensions.keys import keys_plugin
+from .extensions.marks import marks_plugin
+from .extensions.snippets import snippets_plugin
+from .extensions.tabs import tabs_plugin
 
 
 def _table_open(renderer, tokens, idx, options, env):
@@ -40,14 +36,30 @@ def _table_close(renderer, tokens, idx, options, env):
 
 
 def make_markdown():
-    """A parser of plugin content: CommonMark plus tables, admonitions, anchors."""
-    md = MarkdownIt("commonmark", {"highlight": highlight_code})
+    """A parser of plugin content. Pages are parsed at start-up and rendered when first
+    shown, so every rule here keeps parsing cheap and leaves the costly work (Pygments)
+    to the renderer."""
+    md = MarkdownIt("commonmark")
     md.add_render_rule("table_open", _table_open)
     md.add_render_rule("table_close", _table_close)
     md.enable(["table", "strikethrough"])
     md.use(front_matter_plugin)
-    md.use(admon_plugin)
+    md.use(snippets_plugin)
+    md.use(admonition_plugin)
+    md.use(details_plugin)
+    md.use(tabs_plugin)
+    md.use(code_plugin)
+    md.use(annotations_plugin)
+    md.use(attributes_plugin)
+    md.use(footnote_plugin)
+    md.use(deflist_plugin)
+    md.use(tasklists_plugin)
+    md.use(abbr_plugin)
+    md.use(keys_plugin)
+    md.use(marks_plugin)
+    md.use(emoji_plugin)
     md.use(anchors_plugin, min_level=2, max_level=4, permalink=True, permalinkSymbol="#")
+    md.use(degraded_plugin)
     return md
 
 

@@ -1,6 +1,7 @@
 """``portal plugin new|check|list``: the plugin author's and the operator's commands.
 
-- ``portal plugin new NAME [--dir DIR]`` writes a complete plugin package;
+- ``portal plugin new NAME [--dir DIR]`` writes a complete plugin package
+  (``--from-mkdocs PATH/mkdocs.yml``: made from an MkDocs project, docs/mkdocs.md);
 - ``portal plugin check [CONFIG] [NAME...]`` loads the installed plugins the way the
   portal does and prints one ``file:line: message`` per problem (exit status 1 if any);
 - ``portal plugin list [CONFIG] [--requirements]`` lists discovered plugins from their
@@ -28,6 +29,10 @@ def _settings(config):
 
 
 def new(args):
+    if args.from_mkdocs:
+        from .mkdocs import import_command
+
+        return import_command(args)
     try:
         target, written = create_plugin(args.name, args.dir, title=args.title)
     except ScaffoldError as exc:
@@ -94,6 +99,8 @@ def register(subparsers):
     p.add_argument("name", help="the section's name (its URL segment), e.g. acme")
     p.add_argument("--dir", default=".", help="where to create portal-NAME/ (default: here)")
     p.add_argument("--title", help="the section's title (default: from the name)")
+    p.add_argument("--from-mkdocs", metavar="PATH/mkdocs.yml",
+                   help="make the plugin from an MkDocs project: its pages, nav, site name and files")
     p.set_defaults(func=new)
 
     p = actions.add_parser(
