@@ -138,8 +138,10 @@ class LinkParser(HTMLParser):
 
     def handle_starttag(self, tag, attrs):
         if tag == "a":
-            href = dict(attrs).get("href")
-            if href:
+            attrs = dict(attrs)
+            href = attrs.get("href")
+            # rel="nofollow": actions, not documents (the theme switch, "Report a problem").
+            if href and "nofollow" not in (attrs.get("rel") or "").split():
                 self.links.append(href)
 
 
