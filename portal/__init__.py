@@ -14,6 +14,7 @@ warnings.filterwarnings("ignore", message="pkg_resources is deprecated", categor
 
 from pyramid.config import Configurator  # noqa: E402
 
+from .http import compression, pagecache  # noqa: E402
 from .ops.settings import load_settings  # noqa: E402
 
 
@@ -42,4 +43,6 @@ def make_app(settings, environ=None):
         # Last: commits the core, then loads every plugin on its own (portal.plugins), so
         # plugins override the core instead of conflicting with it.
         config.include(".plugins")
-    return config.make_wsgi_app()
+    app = config.make_wsgi_app()
+    # In front of the router: kept pages for readers without state, then compression.
+    return compression.wrap(pagecache.wrap(app, config.registry), config.registry.settings)

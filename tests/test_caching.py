@@ -55,10 +55,20 @@ def test_listings_and_json_have_etags_too(portal_app):
         portal_app.get(url, headers={"If-None-Match": f'"{response.etag}"'}, status=304)
 
 
-def test_a_reader_with_cookies_gets_a_private_copy(portal_app):
-    response = portal_app.get("/", headers={"Cookie": "theme=dark"})
+def test_a_reader_with_reader_state_gets_a_private_copy(portal_app):
+    response = portal_app.get("/", headers={"Cookie": "portal_pending=1"})
     assert response.headers["Cache-Control"] == "private, no-cache"
     assert response.etag
+    # Cookies without reader state (another site's) leave the page the shared one.
+    response = portal_app.get("/", headers={"Cookie": "theme=dark"})
+    assert response.headers["Cache-Control"] == "public, no-cache"
+
+
+def test_production_pages_may_be_reused_by_shared_caches(portal_app_factory):
+    app = portal_app_factory(plugins=["guide"], **{"portal.page_cache.max_age": "60",
+                                                   "portal.page_cache.stale_while_revalidate": "600"})
+    assert app.get("/guide/").headers["Cache-Control"] == "public, max-age=60, stale-while-revalidate=600"
+    assert app.get("/-/plugins.json").headers["Cache-Control"] == "public, no-cache"
 
 
 def test_errors_and_writes_are_not_given_etags(portal_app):

@@ -16,6 +16,7 @@ from .readers import (
     BadStamp,
     ensure_reader,
     grant_edit,
+    mark_pending,
     may_edit,
     reader_key,
     revoke_edit,
@@ -139,6 +140,8 @@ def post(request, page, *, body, name=None, parent=None, stamp=None, honeypot=No
         created_at=now,
         updated_at=now,
     )
+    if comment.state == "pending":
+        mark_pending(request)
     request.dbsession.add(comment)
     request.dbsession.flush()
     if comment.root_id is None:

@@ -19,6 +19,10 @@ import secrets
 from webob.cookies import SignedSerializer
 
 READER_COOKIE = "portal_reader"
+# A comment of this reader's waits for a moderator: their pages show it to them, so they are
+# drawn for them, not taken from the page cache (portal.http.caching.READER_STATE).
+PENDING_COOKIE = "portal_pending"
+PENDING_MAX_AGE = 7 * 24 * 3600
 EDIT_COOKIE_PREFIX = "portal_edit_"
 READER_MAX_AGE = 365 * 24 * 3600
 STAMP_MAX_AGE = 24 * 3600
@@ -78,6 +82,11 @@ def ensure_reader(request):
     value = _signer(request, "reader").dumps(ident).decode("ascii")
     _set_cookie(request, READER_COOKIE, value, READER_MAX_AGE)
     return sha256(ident)
+
+
+def mark_pending(request):
+    """Note in a cookie that this reader has a comment waiting (see PENDING_COOKIE)."""
+    _set_cookie(request, PENDING_COOKIE, "1", PENDING_MAX_AGE)
 
 
 # -- edit grants -------------------------------------------------------------------------

@@ -22,6 +22,9 @@ from pyramid.events import NewResponse
 from pyramid.path import AssetResolver
 from pyramid.static import QueryStringCacheBuster
 
+from ..resources import Page, Root, Section
+
+PAGE_TYPES = (Root, Section, Page)
 CACHEABLE_TYPES = ("text/html", "application/json", "application/atom+xml", "application/xml")
 
 
@@ -29,10 +32,48 @@ def body_etag(body):
     return hashlib.blake2b(body, digest_size=12).hexdigest()
 
 
+# Cookies whose presence makes a page the reader's own: a moderator's session, the right to
+# edit a comment (portal_edit_<id>), a comment waiting for a moderator. Any other cookie
+# (the CSRF cookie of a form once used, the id of a reader who rated, another site's) leaves
+# the page the one every reader gets.
+READER_STATE = ("portal_session", "portal_edit_", "portal_pending")
+THEME_COOKIE = "portal_theme"
+THEMES = ("light", "dark")
+
+
+def reader_state(cookie_header):
+    """``(has_state, theme)`` from a ``Cookie`` header, reading names only (and the theme's
+    value): fast, and never fooled by a cookie it does not know."""
+    if not cookie_header:
+        return False, None
+    theme = None
+    for part in cookie_header.split(";"):
+        name, _, value = part.strip().partition("=")
+        if name.startswith(READER_STATE):
+            return True, None
+        if name == THEME_COOKIE:
+            value = value.strip('"')
+            theme = value if value in THEMES else None
+    return False, theme
+
+
 def is_per_reader(request, response):
-    # Reading an empty session is not per-reader state; storing something in it (a CSRF
-    # token, a login) sets its cookie, and a reader who sent cookies may see their own.
-    return "HTTP_COOKIE" in request.environ or "Set-Cookie" in response.headers
+    return reader_state(request.environ.get("HTTP_COOKIE"))[0] or "Set-Cookie" in response.headers
+
+
+def cache_control(request, response):
+    """Private for a reader's own page; public otherwise, reusable for
+    ``portal.page_cache.max_age`` seconds when it is a page of the tree (a CDN or Varnish in
+    front keeps it too), revalidated every time when that is 0."""
+    if is_per_reader(request, response):
+        return "private, no-cache"
+    settings = request.registry.settings
+    max_age = settings["portal.page_cache.max_age"]
+    if max_age and response.content_type == "text/html" and isinstance(
+            getattr(request, "context", None), PAGE_TYPES):
+        stale = settings["portal.page_cache.stale_while_revalidate"]
+        return f"public, max-age={max_age}" + (f", stale-while-revalidate={stale}" if stale else "")
+    return "public, no-cache"
 
 
 def conditional_get(event):
@@ -46,8 +87,7 @@ def conditional_get(event):
     ):
         return
     if "Cache-Control" not in response.headers:
-        scope = "private" if is_per_reader(request, response) else "public"
-        response.headers["Cache-Control"] = f"{scope}, no-cache"
+        response.headers["Cache-Control"] = cache_control(request, response)
         response.vary = tuple(response.vary or ()) + ("Cookie",)
     if response.etag is None and isinstance(response.app_iter, (list, tuple)):
         response.etag = body_etag(response.body)

@@ -1,54 +1,80 @@
-"""Rendered pages for anonymous readers, kept a few seconds (``portal.page_cache.seconds``).
+"""The page cache: rendered pages kept a few seconds (``portal.page_cache.seconds``) and served
+in front of Pyramid, to every reader without reader state.
 
-Measured first (bench/RESULTS.md): a page view spends its time rendering the templates and
-reading the page's discussion from the database, yet every anonymous reader gets the same
-bytes (pages carry no per-reader string: forms fetch their token when first used). So the
-first anonymous request for a URL renders it as usual and the answer is kept, with its ETag
-computed once; the next anonymous requests for the URL, until it expires, get the kept
-answer: no traversal, no template, no query.
+Measured first (bench/RESULTS.md): a page view spends its time routing, rendering the
+templates and reading the page's discussion from the database, yet every reader without
+state gets the same bytes (pages carry no per-reader string: forms fetch their token when
+first used). So the first such request for a URL is answered by the application as usual
+and the answer is kept whole (status, headers with the security headers, body, and its
+ETag computed once); the next ones, until it expires, are answered here, in the WSGI layer
+in front of the router: no routing, no traversal, no template, no query. A matching
+``If-None-Match`` gets a 304; a client that accepts gzip or Brotli gets the kept answer
+compressed once (``portal.http.compression``).
 
-What it never keeps: a request with any cookie (a reader with pending comments or a
-moderator login sees their own page), anything but a 200 HTML page of a section, a page or
-the home page, a response that sets a cookie. A comment or rating posted through this
-process empties the cache at once; one posted through another process (or a moderation
-decision) shows to anonymous readers within ``portal.page_cache.seconds`` (plus the time one
-request takes to render the page again: meanwhile, the other readers get the expired copy).
-``0`` turns the cache off (the default; production.ini turns it on).
+**Cookies decide by content, not presence.** Only cookies that carry reader state make a
+reader's page their own (``READER_STATE``): a moderator's session, an open edit window, a
+pending comment. A reader whose cookies carry none of those (the CSRF cookie of a form once
+used, the reader id of someone who rated, an emptied session, another site's analytics
+cookie) is served from the cache. The colour theme cookie picks one of three kept copies.
+
+What is kept: a 200 HTML answer to GET for the home page, a section or a page (the views
+mark it: ``environ["portal.keepable"]``), that sets no cookie. A comment, rating or
+moderation decision taken through this process empties the cache at once; one taken through
+another process shows within ``portal.page_cache.seconds`` (plus the time one request takes
+to render the page again: meanwhile the others get the expired copy). ``0`` turns it off
+(the default; production.ini turns it on).
 """
 
 import threading
 from collections import OrderedDict
 
-from pyramid.response import Response
+from pyramid.events import NewResponse
 
 from ..events import CommentPosted, RatingChanged
 from ..resources import Page, Root, Section
-from .caching import body_etag
+from .caching import body_etag, reader_state
+from .compression import compressed, preferred_encoding
 
+KEEPABLE = "portal.keepable"
 CACHED_TYPES = (Root, Section, Page)
-KEPT_HEADERS = ("Content-Type", "Content-Language", "Link", "Cache-Control", "Vary")
-
-
 class Entry:
-    """A rendered page as it was answered: body, the headers worth keeping, its ETag."""
+    """A kept answer: status line, headers (without length and encoding), body, ETag."""
 
-    def __init__(self, body, headers, expires):
+    __slots__ = ("status", "headers", "body", "etag", "expires", "size", "refreshing", "variants")
+
+    def __init__(self, status, headers, body, expires):
+        self.status = status
         self.body = body
-        self.headers = headers
-        self.etag = body_etag(body)
+        self.etag = '"' + body_etag(body) + '"'
+        self.headers = [(k, v) for k, v in headers
+                        if k.lower() not in ("content-length", "etag", "content-encoding")]
+        self.headers.append(("ETag", self.etag))
         self.expires = expires
         self.size = len(body)
         self.refreshing = False
+        self.variants = {}  # encoding -> compressed body, made once
 
-    def respond(self, request):
-        response = Response(body=self.body, headerlist=list(self.headers))
-        response.etag = self.etag
-        response.headers["X-Portal-Cache"] = "hit"
-        return response
+    def answer(self, environ, start_response):
+        headers = list(self.headers)
+        headers.append(("X-Portal-Cache", "hit"))
+        if self.etag in environ.get("HTTP_IF_NONE_MATCH", ""):
+            start_response("304 Not Modified", headers)
+            return []
+        body = self.body
+        encoding = preferred_encoding(environ.get("HTTP_ACCEPT_ENCODING", ""))
+        if encoding is not None:
+            variant = self.variants.get(encoding)
+            if variant is None:
+                variant = self.variants[encoding] = compressed(body, encoding)
+            body = variant
+            headers.append(("Content-Encoding", encoding))
+        headers.append(("Content-Length", str(len(body))))
+        start_response(self.status, headers)
+        return [] if environ["REQUEST_METHOD"] == "HEAD" else [body]
 
 
 class PageCache:
-    """URL -> Entry, least recently used first out beyond ``max_bytes``."""
+    """URL (and theme) -> Entry, least recently used first out beyond ``max_bytes``."""
 
     def __init__(self, seconds, max_bytes):
         self.seconds = seconds
@@ -92,40 +118,62 @@ class PageCache:
         self.size -= self.entries.pop(key).size
 
 
-def is_anonymous_read(request):
-    return request.method == "GET" and "HTTP_COOKIE" not in request.environ
+class PageCacheMiddleware:
+    """The WSGI application in front of Pyramid's router (``make_app`` wraps it)."""
+
+    def __init__(self, app, cache, clock):
+        self.app = app
+        self.registry = app.registry  # what Pyramid's tools expect of a WSGI app
+        self.cache = cache
+        self.clock = clock
+
+    def __call__(self, environ, start_response):
+        if environ["REQUEST_METHOD"] not in ("GET", "HEAD"):
+            return self.app(environ, start_response)
+        has_state, theme = reader_state(environ.get("HTTP_COOKIE"))
+        if has_state:
+            return self.app(environ, start_response)
+        key = (environ.get("wsgi.url_scheme"), environ.get("HTTP_HOST") or environ.get("SERVER_NAME"),
+               environ.get("SCRIPT_NAME", ""), environ.get("PATH_INFO", ""),
+               environ.get("QUERY_STRING", ""), theme)
+        now = self.clock.monotonic()
+        entry = self.cache.get(key, now)
+        if entry is not None:
+            return entry.answer(environ, start_response)
+        captured = {}
+
+        def capture(status, headers, exc_info=None):
+            captured["status"], captured["headers"] = status, headers
+            return start_response(status, headers, exc_info)
+
+        body = self.app(environ, capture)
+        if (environ.get(KEEPABLE) and environ["REQUEST_METHOD"] == "GET"
+                and captured.get("status", "").startswith("200")
+                and isinstance(body, (list, tuple))
+                and not any(k.lower() in ("set-cookie", "content-encoding") for k, _ in captured["headers"])):
+            self.cache.put(key, Entry(captured["status"], captured["headers"], b"".join(body),
+                                      now + self.cache.seconds))
+        return body
 
 
-def keepable(request, response):
-    if response.status_code != 200 or response.content_type != "text/html":
-        return False
-    if getattr(request, "exception", None) is not None:
-        return False
-    if not isinstance(getattr(request, "context", None), CACHED_TYPES):
-        return False
-    return "Set-Cookie" not in response.headers and isinstance(response.app_iter, (list, tuple))
+def mark_keepable(event):
+    """``NewResponse``: a reader-state-free 200 HTML page of the tree may be kept."""
+    request, response = event.request, event.response
+    if (request.method == "GET" and response.status_code == 200
+            and response.content_type == "text/html"
+            and getattr(request, "exception", None) is None
+            and isinstance(getattr(request, "context", None), CACHED_TYPES)
+            and "Set-Cookie" not in response.headers
+            and not reader_state(request.environ.get("HTTP_COOKIE"))[0]):
+        request.environ[KEEPABLE] = True
 
 
-def page_cache_tween_factory(handler, registry):
+def wrap(app, registry):
+    """The page cache in front of ``app``, when it is on."""
     cache = registry.portal_page_cache
     if not cache.seconds:
-        return handler
-
-    def page_cache_tween(request):
-        if not is_anonymous_read(request):
-            return handler(request)
-        key = request.url
-        now = request.clock.monotonic()
-        entry = cache.get(key, now)
-        if entry is not None:
-            return entry.respond(request)
-        response = handler(request)
-        if keepable(request, response):
-            headers = [(k, v) for k, v in response.headerlist if k in KEPT_HEADERS]
-            cache.put(key, Entry(response.body, headers, now + cache.seconds))
-        return response
-
-    return page_cache_tween
+        return app
+    return PageCacheMiddleware(app, cache, registry.portal_clock)
 
 
 def includeme(config):
@@ -134,5 +182,5 @@ def includeme(config):
     config.registry.portal_page_cache = cache
     config.add_subscriber(cache.clear, CommentPosted)
     config.add_subscriber(cache.clear, RatingChanged)
-    config.add_tween("portal.http.pagecache.page_cache_tween_factory",
-                     over="pyramid_tm.tm_tween_factory")
+    if cache.seconds:
+        config.add_subscriber(mark_keepable, NewResponse)

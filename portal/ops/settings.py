@@ -35,6 +35,11 @@ DEFAULTS = {
     # Parsed content kept between starts (portal.content.cache); empty: none.
     "portal.content.cache_dir": ("", str),
     "portal.page_cache.max_bytes": (33554432, int),
+    # How long browsers and shared caches may reuse a page answered to a reader without
+    # state (0: revalidate every time), and serve it stale while they revalidate.
+    "portal.page_cache.max_age": (0, int),
+    "portal.page_cache.stale_while_revalidate": (0, int),
+    "portal.compression": (True, asbool),
     "portal.max_body_bytes": (65536, int),
     "portal.comments.moderation": ("open", str),
     "portal.comments.max_length": (5000, int),
