@@ -6,6 +6,7 @@ import sys
 
 from pyramid.exceptions import ConfigurationError
 
+from ..insights import commands as insights
 from ..moderation import commands as moderators
 from ..plugins import commands as plugins
 from . import schema as db
@@ -15,6 +16,7 @@ def build_parser():
     parser = argparse.ArgumentParser(prog="portal", description="Run and manage the portal.")
     subparsers = parser.add_subparsers(dest="command", required=True)
     db.register(subparsers)
+    insights.register(subparsers)
     moderators.register(subparsers)
     plugins.register(subparsers)
     return parser
