@@ -1,6 +1,6 @@
 """Accessibility: axe-core finds no serious or critical violation on the home page, a
-section, a page with comments, search results, the 404 page and the moderation queue, in
-light and dark mode; the keyboard alone reaches everything, and focus is visible. The
+section, a page with comments, search results, the 404 page, the moderation queue and
+insights, in light and dark mode; the keyboard alone reaches everything, and focus is visible. The
 screenshots (light and dark, 360 and 1280 pixels wide) are saved on the way."""
 
 import pytest
@@ -41,6 +41,61 @@ def test_moderation_queue(open_page, portal_server, axe, screenshot, log_in, sch
         page.goto(portal_server + "/-/moderation/@@searches")
         expect(page.locator(".search-misses")).to_contain_text("oolong")
         assert axe(page) == [], f"missed searches ({scheme}, {width}px)"
+
+
+@pytest.fixture(scope="module")
+def insights_data(chromium, portal_server):
+    """Ratings from four readers and a comment on a page no other test rates, sent through
+    the JSON API as the pages' scripts send them, and a search that finds nothing."""
+    base = portal_server
+    for stars in (2, 3, 4, 5):
+        reader = chromium.new_context()
+        answer = reader.request.put(f"{base}/api/v1/pages/teahouse/kettles/rating/mine",
+                                    data={"stars": stars})
+        assert answer.ok, answer.text()
+        reader.close()
+    reader = chromium.new_context()
+    token = reader.request.get(f"{base}/api/v1/csrf").json()
+    answer = reader.request.post(
+        f"{base}/api/v1/pages/teahouse/kettles/comments",
+        data={"name": "Ada", "body": "Which kettle keeps 80 C?", "stamp": token["stamp"]},
+        headers={"X-CSRF-Token": token["csrf_token"], "Origin": base})
+    assert answer.ok, answer.text()
+    assert reader.request.get(f"{base}/@@search?q=quokka+zzyzx").ok
+    reader.close()
+
+
+CHART_COLOURS = """() => {
+    const probe = document.createElement("span");
+    probe.style.color = "var(--accent)";
+    document.body.append(probe);
+    const accent = getComputedStyle(probe).color;
+    probe.remove();
+    const bar = document.querySelector(".chart__bar--stars");
+    const label = document.querySelector(".chart text");
+    return {accent, bar: getComputedStyle(bar).fill, text: getComputedStyle(label).fill,
+            page: getComputedStyle(document.querySelector("main")).color};
+}"""
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_insights(open_page, portal_server, insights_data, axe, screenshot, log_in, scheme):
+    for label, width in WIDTHS.items():
+        page = open_page(color_scheme=scheme, viewport={"width": width, "height": 900})
+        log_in(page, portal_server)
+        page.get_by_role("link", name="Insights").click()
+        expect(page.locator("h1")).to_have_text("Insights: the whole site")
+        expect(page.locator("svg.chart[role=img]")).to_have_count(3)
+        expect(page.locator(".insights-misses")).to_contain_text("quokka zzyzx")
+        # The charts take the theme's colours: bars the accent, text the page's colour.
+        colours = page.evaluate(CHART_COLOURS)
+        assert colours["bar"] == colours["accent"] and colours["text"] == colours["page"]
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+        assert axe(page) == [], f"insights ({scheme}, {width}px)"
+        screenshot(page, f"insights-{scheme}-{label}")
+        page.locator(".insights-table").get_by_role("link", name="Teahouse").click()
+        expect(page.locator("h1")).to_have_text("Insights: Teahouse")
+        assert axe(page) == [], f"insights of a section ({scheme}, {width}px)"
 
 
 def test_search_results_as_you_type_are_accessible(page, portal_server, axe, screenshot):
