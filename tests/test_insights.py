@@ -168,7 +168,11 @@ def test_the_site_page_shows_real_figures(moderator):
     assert [row for row in weeks if row[-1] != "0"] == [
         ["9 Nov 2026", "1", "0", "0", "1"], ["16 Nov 2026", "0", "0", "1", "1"],
         ["23 Nov 2026", "2", "0", "0", "2"], ["30 Nov 2026", "0", "1", "0", "1"]]
-    [demo] = table_rows(page.html.find("table", class_="insights-table"))
+    table = page.html.find("table", class_="insights-table")
+    # Each section leads to its own insights, in the same window.
+    assert table.find("a", string="Demo")["href"] == (
+        "http://localhost/-/insights/demo/?period=week&since=2026-09-14")
+    [demo] = table_rows(table)
     assert demo == ["Demo", "8", "2.50", f"{wilson_lower_bound(total, 8):.2f}",
                     "3", "2", "0", "2", "1", "3", "1", "1"]
 
@@ -211,7 +215,7 @@ def test_every_chart_is_svg_with_a_title_a_description_and_its_table(moderator):
             assert [svg.find(SVG + "title").get("id"), svg.find(SVG + "desc").get("id")] == labels
             assert svg.find(SVG + "desc").text.strip()
             # Coloured by the stylesheet's custom properties, never by fixed colours.
-            colours = {el.get("fill") for el in svg.iter()} | {el.get("stroke") for el in svg.iter()}
+            colours = {el.get(name) for el in svg.iter() for name in ("fill", "stroke")}
             assert colours <= {None, "currentColor", "none"}
             assert not list(svg.iter(SVG + "script"))
             assert fig.find("table").find("tbody").find_all("tr")
@@ -304,10 +308,10 @@ def test_portal_insights_prints_the_figures_as_csv(demo_app, ini):
     assert list(rows) == ["site", "ratings", "comments", "section", "page", "lowest",
                           "latest_comment", "missed_search"]
     [site] = rows["site"]
-    assert (site["ratings"], site["mean"], site["stars_1"], site["stars_3"]) == ("9", "2.56", "3", "1")
+    assert [site[c] for c in ("ratings", "mean", "stars_1", "stars_3")] == ["9", "2.56", "3", "1"]
     [demo] = rows["section"]
     assert demo["section"] == "demo" and demo["title"] == "Demo"
-    assert (demo["ratings"], demo["approved"], demo["pending"], demo["hidden"]) == ("9", "3", "1", "1")
+    assert [demo[c] for c in ("ratings", "approved", "pending", "hidden")] == ["9", "3", "1", "1"]
     assert demo["wilson_lower"] == f"{wilson_lower_bound(23, 9):.4f}"
     pages = {row["page"]: row for row in rows["page"]}
     assert list(pages) == ["demo", "demo/first", "demo/second", "demo/guide", "demo/guide/deep"]
@@ -386,7 +390,8 @@ def test_a_missed_search_is_attributed_by_name_then_title_then_tags():
     named = vocabulary.sections_named
     assert named("kubernetes ingress timeout") == ["docker-kubernetes"]
     assert named("Flask + Redis cache") == ["flask", "redis"]  # a tie: listed under each
-    assert named("redis streams in flask") == ["redis"]  # name, title and a tag beat a name and a title
+    # A name, a title word and two tags beat a name, a title word and a tag:
+    assert named("redis streams in flask") == ["redis"]
     assert named("blueprints") == ["flask"]  # a tag alone
     assert named("testing") == []  # a tag of every section names none of them
     assert named("python asyncio") == ["guide"]  # title word and tag
@@ -416,7 +421,8 @@ def test_sqlite_reads_every_insights_query_from_an_index(site):
 
     sa.event.listen(engine, "before_cursor_execute", keep)
     with site.app.registry["dbsession_factory"]() as s:
-        for scope in (queries.SITE, queries.Scope("demo"), queries.Scope("demo/first", whole=False)):
+        scopes = (queries.SITE, queries.Scope("demo"), queries.Scope("demo/first", whole=False))
+        for scope in scopes:
             queries.report(s, scope, since=datetime.date(2026, 9, 14), today=NOW.date(),
                            by_page=scope.key is None)
     sa.event.remove(engine, "before_cursor_execute", keep)

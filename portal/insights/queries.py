@@ -17,10 +17,7 @@ import datetime
 import re
 from dataclasses import dataclass, field
 
-from sqlalchemy import Boolean, and_, case, func, literal_column, or_, select, union_all
-from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.expression import ColumnElement
-from sqlalchemy.sql.visitors import InternalTraversal
+from sqlalchemy import and_, case, func, literal_column, or_, select, union_all
 
 from ..discussion.models import STARS, STATES, Comment, Rating
 from ..discussion.rating_queries import Summary, wilson_lower_bound
@@ -109,39 +106,34 @@ def period_index(moment, window):
     return tree(0, len(firsts) - 1)
 
 
+def period_ranges(moment, window):
+    """Per period of ``window``, the conditions that keep the moments in it: from its first
+    moment (or ``since``) to the next period's (the last one is open)."""
+    firsts = [midnight(day) for day in window.starts]
+    lows = [midnight(window.since) if window.since else None, *firsts[1:]]
+    highs = [*firsts[1:], None]
+    return [tuple(c for c in (low is not None and moment >= low,
+                              high is not None and moment < high) if c is not False)
+            for low, high in zip(lows, highs, strict=True)]
+
+
+TERMS_PER_STATEMENT = 100  # SQLite takes at most 500 terms in a compound SELECT
+
+
+def counted_terms(dbsession, terms):
+    """``[row]`` of ``terms`` (selects of aggregates without GROUP BY, one row each), run as
+    ``UNION ALL`` statements: each term is labelled by its position, as ``UNION ALL``
+    does not promise an order."""
+    rows = [None] * len(terms)
+    for first in range(0, len(terms), TERMS_PER_STATEMENT):
+        chunk = [term.add_columns(literal_column(str(k)).label("term"))
+                 for k, term in enumerate(terms[first:first + TERMS_PER_STATEMENT], first)]
+        for *row, k in dbsession.execute(union_all(*chunk) if len(chunk) > 1 else chunk[0]):
+            rows[k] = row
+    return rows
+
+
 # -- scopes --------------------------------------------------------------------------------
-
-class below(ColumnElement):
-    """``column`` names a page below ``key`` (``key/...``).
-
-    SQLite compares text bytewise, so there it is a range (``key/`` <= column < ``key0``,
-    '0' following '/'), which an index starting with the page key answers; PostgreSQL's
-    collation may order punctuation otherwise, so there it is ``LIKE 'key/%'``, answered
-    by the indexes starting with a moment instead."""
-
-    type = Boolean()
-    inherit_cache = True
-    _is_implicitly_boolean = True  # a condition already: no "= 1" on SQLite
-    # Part of the statement cache key: compiling a dozen periods costs more than running them.
-    _traverse_internals = [("column", InternalTraversal.dp_clauseelement),
-                           ("key", InternalTraversal.dp_string)]
-
-    def __init__(self, column, key):
-        self.column = column
-        self.key = key
-
-
-@compiles(below)
-def _below_like(element, compiler, **kw):
-    return compiler.process(element.column.startswith(element.key + "/", autoescape=True), **kw)
-
-
-@compiles(below, "sqlite")
-def _below_range(element, compiler, **kw):
-    column = element.column
-    return compiler.process(
-        and_(column >= element.key + "/", column < element.key + "0").self_group(), **kw)
-
 
 @dataclass(frozen=True)
 class Scope:
@@ -151,13 +143,22 @@ class Scope:
     key: str | None = None
     whole: bool = True
 
-    def where(self, column):
-        """The condition on a page key column, as a tuple of clauses (none for the site)."""
+    def where(self, column, dbsession):
+        """The condition on a page key column, as a tuple of clauses (none for the site).
+
+        Below a section's key is a range on SQLite, which compares text bytewise
+        (``key/`` <= column < ``key0``, '0' following '/'), so the indexes that start with
+        the page key answer it; PostgreSQL's collation may order punctuation otherwise,
+        so there it is ``LIKE 'key/%'``, and the indexes that start with a moment answer."""
         if self.key is None:
             return ()
         if not self.whole:
             return (column == self.key,)
-        return (or_(column == self.key, below(column, self.key)),)
+        if dbsession.get_bind().dialect.name == "sqlite":
+            below = and_(column >= self.key + "/", column < self.key + "0")
+        else:
+            below = column.startswith(self.key + "/", autoescape=True)
+        return (or_(column == self.key, below),)
 
     def child_of(self, page_key):
         """The row of this scope's breakdown a page key falls in: its section for the
@@ -175,9 +176,9 @@ def _since(moment, since):
 def first_day(dbsession, scope=SITE):
     """The day of the oldest rating or comment in ``scope`` (None: there is none)."""
     moments = [
-        dbsession.scalar(select(func.min(Rating.updated_at)).where(*scope.where(Rating.page_key))),
-        dbsession.scalar(select(func.min(Comment.created_at)).where(
-            *scope.where(Comment.page_key))),
+        dbsession.scalar(select(func.min(moment)).where(*scope.where(page_key, dbsession)))
+        for moment, page_key in ((Rating.updated_at, Rating.page_key),
+                                 (Comment.created_at, Comment.page_key))
     ]
     moments = [m for m in moments if m is not None]
     return min(moments).date() if moments else None
@@ -201,7 +202,7 @@ def rating_histograms(dbsession, scope=SITE, since=None):
     ``ix_ratings_updated_page_stars`` on PostgreSQL."""
     query = (
         select(Rating.page_key, Rating.stars, func.count())
-        .where(*scope.where(Rating.page_key), *_since(Rating.updated_at, since))
+        .where(*scope.where(Rating.page_key, dbsession), *_since(Rating.updated_at, since))
         .group_by(Rating.page_key, Rating.stars)
     )
     pages = {}
@@ -216,11 +217,22 @@ def rating_trend(dbsession, scope, window, by_page=False):
     """``{(page_key or None, period start): (count, total stars)}`` by the time each
     rating was last set: a reader who changes their rating moves it, with its new stars,
     to the period of the change (the old value is not kept). Per page with ``by_page``,
-    else for the whole scope (key None)."""
+    else for the whole scope (key None).
+
+    The whole site's are counted period by period, each a range of
+    ``ix_ratings_updated_page_stars`` (no sort: SQLite sorts to group); a section's or a
+    page's rows are read once by their page key and told apart by ``period_index``."""
+    if scope.key is None and not by_page:
+        terms = [select(func.count(), func.sum(Rating.stars)).where(*where)
+                 for where in period_ranges(Rating.updated_at, window)]
+        return {(None, day): (n, int(total))
+                for day, (n, total) in zip(window.starts, counted_terms(dbsession, terms),
+                                           strict=True) if n}
     rows = (
         select(period_index(Rating.updated_at, window).label("period"), Rating.page_key,
                Rating.stars)
-        .where(*scope.where(Rating.page_key), *_since(Rating.updated_at, window.since))
+        .where(*scope.where(Rating.page_key, dbsession),
+               *_since(Rating.updated_at, window.since))
         .subquery()
     )
     keys = (rows.c.period, rows.c.page_key) if by_page else (rows.c.period,)
@@ -236,7 +248,7 @@ def comment_totals(dbsession, scope=SITE, since=None):
     they are in now."""
     query = (
         select(Comment.page_key, Comment.state, func.count())
-        .where(*scope.where(Comment.page_key), *_since(Comment.created_at, since))
+        .where(*scope.where(Comment.page_key, dbsession), *_since(Comment.created_at, since))
         .group_by(Comment.page_key, Comment.state)
     )
     pages = {}
@@ -249,21 +261,37 @@ def comment_totals(dbsession, scope=SITE, since=None):
 def comment_trend(dbsession, scope, window, by_page=False):
     """``{(page_key or None, period start): {state: n}}`` of the comments written in each
     period, in the state they are in now; per page with ``by_page``, else for the whole
-    scope (key None)."""
+    scope (key None). As ``rating_trend``: the whole site's period by period and state by
+    state, each a range of ``ix_comments_state_created``; a section's or page's in one
+    pass."""
+    series = {}
+
+    def count(key, day, state, n):
+        if n and state in COUNTED_STATES:
+            counts = series.setdefault((key, day), dict.fromkeys(COUNTED_STATES, 0))
+            counts[state] = n
+
+    if scope.key is None and not by_page:
+        cells = [(day, state) for day, where in zip(
+                     window.starts, period_ranges(Comment.created_at, window), strict=True)
+                 for state in COUNTED_STATES]
+        terms = [select(func.count()).where(Comment.state == state, *where)
+                 for where in period_ranges(Comment.created_at, window)
+                 for state in COUNTED_STATES]
+        for (day, state), (n,) in zip(cells, counted_terms(dbsession, terms), strict=True):
+            count(None, day, state, n)
+        return series
     rows = (
         select(period_index(Comment.created_at, window).label("period"), Comment.page_key,
                Comment.state)
-        .where(*scope.where(Comment.page_key), *_since(Comment.created_at, window.since))
+        .where(*scope.where(Comment.page_key, dbsession),
+               *_since(Comment.created_at, window.since))
         .subquery()
     )
     keys = (rows.c.period, rows.c.page_key) if by_page else (rows.c.period,)
     statement = select(*keys, rows.c.state, func.count()).group_by(*keys, rows.c.state)
-    series = {}
     for i, *key, state, n in dbsession.execute(statement):
-        if state in COUNTED_STATES:
-            counts = series.setdefault((key[0] if key else None, window.starts[i]),
-                                       dict.fromkeys(COUNTED_STATES, 0))
-            counts[state] = n
+        count(key[0] if key else None, window.starts[i], state, n)
     return series
 
 

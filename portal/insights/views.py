@@ -81,6 +81,15 @@ def breakdown(context, root, result):
     return rows + [(row, None) for key, row in sorted(result.rows.items()) if key not in known]
 
 
+def missed_by_section(root, misses):
+    """``[(name, section or None, [SearchMiss])]``: the sections in the site's order, then
+    names no longer served, then the searches that name no section."""
+    gone = sorted(name for name in misses if name and name not in root.sections)
+    named = [(name, root.sections.get(name), misses[name])
+             for name in [*root.sections, *gone] if misses.get(name)]
+    return named + ([(None, None, misses[None])] if misses.get(None) else [])
+
+
 @view_config(context=Insights, renderer="insights/report.jinja2",
              request_method=("GET", "HEAD"), permission="moderate")
 def report(context, request):
@@ -94,17 +103,9 @@ def report(context, request):
     top = lineage(context)[0]
 
     def insights_url(node, **query):
-        return request.resource_url(top, *node.key.split("/"), query=query or None)
+        return request.resource_url(top, *node.key.split("/"), "", query=query or None)
 
-    unit = period
     title = context.node.title if context.node is not None else "the whole site"
-    missed = []
-    if result.misses:
-        order = list(root.sections) + sorted(k for k in result.misses if k and k not in root.sections)
-        missed = [(name, root.sections.get(name), result.misses[name])
-                  for name in order if result.misses.get(name)]
-        if result.misses.get(None):
-            missed.append((None, None, result.misses[None]))
     return {
         "title": f"Insights: {title}",
         "context_title": title,
@@ -120,17 +121,16 @@ def report(context, request):
         "histogram": charts.histogram("chart-stars", result.total.ratings),
         "ratings_trend": charts.ratings_trend(
             "chart-ratings", result.window, result.series,
-            f"Ratings per {unit}, with their mean stars"),
+            f"Ratings per {period}, with their mean stars"),
         "comments_trend": charts.comments_trend(
-            "chart-comments", result.window, result.series, f"Comments per {unit}"),
+            "chart-comments", result.window, result.series, f"Comments per {period}"),
         "breakdown": breakdown(context, root, result),
         "lowest": [(row, root.find(row.key), comments) for row, comments in result.lowest],
         "latest": ([] if scope.whole else
                    queries.latest_comments(request.dbsession, [scope.key]).get(scope.key, [])),
-        "missed": missed,
+        "missed": missed_by_section(root, result.misses),
         "shown_misses": SHOWN_MISSES,
         "insights_url": insights_url,
         "date_text": lambda day: charts.long_day(day, "week"),
         "counted_states": queries.COUNTED_STATES,
-        "upper_bound": queries.upper_bound,
     }
