@@ -39,6 +39,7 @@ def make_app(settings, environ=None):
         config.include(".content")  # home, section and page views, sitemap
         config.include(".discussion")  # comments, ratings, feeds
         config.include(".search")  # search views; the index is built once the app is made
+        config.include(".insights")  # /-/insights/ for moderators: ratings, comments, misses
         config.include(".api")  # /api/v1 and its OpenAPI document
         # Last: commits the core, then loads every plugin on its own (portal.plugins), so
         # plugins override the core instead of conflicting with it.

@@ -173,7 +173,7 @@ class Page(Node):
 
 
 class Backstage:
-    """``/-/``: the portal's own pages (plugins, moderation), beside the sections."""
+    """``/-/``: the portal's own pages (plugins, moderation, insights), beside the sections."""
 
     __name__ = BACKSTAGE
 
@@ -181,6 +181,7 @@ class Backstage:
         self.__parent__ = parent
         self.children = {}
         self.children["moderation"] = Moderation(self)
+        self.children["insights"] = Insights(self)
 
     def __getitem__(self, name):
         return self.children[name]
@@ -197,6 +198,26 @@ class Moderation:
 
     def __getitem__(self, name):
         raise KeyError(name)
+
+
+class Insights:
+    """``/-/insights/``: what readers make of the pages (ratings, comments, missed searches),
+    for moderators only; ``/-/insights/<section>/<page>/`` narrows it to a section or a
+    page. ``node`` is that section or page (None: the whole site)."""
+
+    __acl__ = [(Allow, MODERATOR, "moderate")]
+
+    def __init__(self, parent, node=None):
+        self.__parent__ = parent
+        self.__name__ = "insights" if node is None else node.__name__
+        self.node = node
+
+    def __getitem__(self, name):
+        if self.node is None:
+            child = self.__parent__.__parent__.sections[name]
+        else:
+            child = self.node.children[name]
+        return Insights(self, child)
 
 
 def root_factory(request):

@@ -53,6 +53,9 @@ class Comment(Base):
         # "Has this comment replies?" and the foreign key (PostgreSQL does not index it).
         Index("ix_comments_parent_id", "parent_id"),
         Index("ix_comments_state_created", "state", "created_at"),
+        # Insights (portal.insights): the comments of a period, with their page and state,
+        # from the index alone.
+        Index("ix_comments_created_state_page", "created_at", "state", "page_key"),
     )
 
     @property
@@ -68,7 +71,7 @@ class Rating(Base):
     __tablename__ = "ratings"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    page_key: Mapped[str] = mapped_column(String(512), index=True)
+    page_key: Mapped[str] = mapped_column(String(512))
     reader_key: Mapped[str] = mapped_column(String(64))
     stars: Mapped[int]
     created_at: Mapped[datetime.datetime] = mapped_column(default=utcnow)
@@ -77,4 +80,9 @@ class Rating(Base):
     __table_args__ = (
         UniqueConstraint("page_key", "reader_key", name="uq_ratings_page_key_reader_key"),
         CheckConstraint("stars BETWEEN 1 AND 5", name="stars"),
+        # A page's histogram, and insights' per page and stars in group order (SQLite has no
+        # hash aggregate); it replaces ix_ratings_page_key, of which it is an extension.
+        Index("ix_ratings_page_stars_updated", "page_key", "stars", "updated_at"),
+        # Insights: the ratings of a period, with their page and stars, from the index alone.
+        Index("ix_ratings_updated_page_stars", "updated_at", "page_key", "stars"),
     )

@@ -35,11 +35,11 @@ def to_login(exc, request):
 
 
 def _safe_return(request, target):
-    """``target`` if it is a path under /-/moderation/ on this site, else the queue:
-    a login link cannot send a moderator anywhere else."""
+    """``target`` if it is a path under /-/ (the moderation screens, insights) on this
+    site, else the queue: a login link cannot send a moderator anywhere else."""
     home = request.resource_url(request.context)
-    home_path = urlsplit(home).path
-    if target and target.startswith(home_path) and "//" not in target and "\\" not in target:
+    backstage_path = urlsplit(request.resource_url(request.context.__parent__)).path
+    if target and target.startswith(backstage_path) and "//" not in target and "\\" not in target:
         return request.host_url + target
     return home
 

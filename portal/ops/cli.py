@@ -7,6 +7,7 @@ import sys
 from pyramid.exceptions import ConfigurationError
 
 from ..content import commands as content
+from ..insights import commands as insights
 from ..moderation import commands as moderators
 from ..plugins import commands as plugins
 from . import schema as db
@@ -17,6 +18,7 @@ def build_parser():
     subparsers = parser.add_subparsers(dest="command", required=True)
     db.register(subparsers)
     content.register(subparsers)
+    insights.register(subparsers)
     moderators.register(subparsers)
     plugins.register(subparsers)
     return parser

@@ -49,6 +49,66 @@ def test_moderation_queue(open_page, portal_server, axe, screenshot, log_in, sch
         screenshot(page, f"missed-searches-{scheme}-{label}")
 
 
+@pytest.fixture(scope="module")
+def insights_data(chromium, portal_server):
+    """Ratings from four readers and a comment on a page no other test rates, sent through
+    the JSON API as the pages' scripts send them, and a search that finds nothing."""
+    base = portal_server
+    for stars in (2, 3, 4, 5):
+        reader = chromium.new_context()
+        answer = reader.request.put(f"{base}/api/v1/pages/teahouse/kettles/rating/mine",
+                                    data={"stars": stars})
+        assert answer.ok, answer.text()
+        reader.close()
+    reader = chromium.new_context()
+    token = reader.request.get(f"{base}/api/v1/csrf").json()
+    answer = reader.request.post(
+        f"{base}/api/v1/pages/teahouse/kettles/comments",
+        data={"name": "Ada", "body": "Which kettle keeps 80 C?", "stamp": token["stamp"]},
+        headers={"X-CSRF-Token": token["csrf_token"], "Origin": base})
+    assert answer.ok, answer.text()
+    assert reader.request.get(f"{base}/@@search?q=quokka+zzyzx").ok
+    reader.close()
+
+
+CHART_COLOURS = """() => {
+    const probe = document.createElement("span");
+    probe.style.color = "var(--accent)";
+    document.body.append(probe);
+    const accent = getComputedStyle(probe).color;
+    probe.remove();
+    const bar = document.querySelector(".chart__bar--stars");
+    const label = document.querySelector(".chart text");
+    return {accent, bar: getComputedStyle(bar).fill, text: getComputedStyle(label).fill,
+            page: getComputedStyle(document.querySelector("main")).color};
+}"""
+
+
+# The issue's phone and desktop.
+INSIGHTS_DEVICES = {"phone": {"width": 390, "height": 844},
+                    "desktop": {"width": 1280, "height": 800}}
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_insights(open_page, portal_server, insights_data, axe, screenshot, log_in, scheme):
+    for label, viewport in INSIGHTS_DEVICES.items():
+        page = open_page(color_scheme=scheme, viewport=viewport)
+        log_in(page, portal_server)
+        page.get_by_role("link", name="Insights").click()
+        expect(page.locator("h1")).to_have_text("Insights: the whole site")
+        expect(page.locator("svg.chart[role=img]")).to_have_count(3)
+        expect(page.locator(".insights-misses")).to_contain_text("quokka zzyzx")
+        # The charts take the theme's colours: bars the accent, text the page's colour.
+        colours = page.evaluate(CHART_COLOURS)
+        assert colours["bar"] == colours["accent"] and colours["text"] == colours["page"]
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+        assert axe(page) == [], f"insights ({scheme}, {label})"
+        screenshot(page, f"insights-{scheme}-{label}")
+        page.locator(".insights-table").get_by_role("link", name="Teahouse").click()
+        expect(page.locator("h1")).to_have_text("Insights: Teahouse")
+        assert axe(page) == [], f"insights of a section ({scheme}, {label})"
+
+
 def test_search_results_as_you_type_are_accessible(page, portal_server, axe, screenshot):
     page.goto(portal_server + "/teahouse/")
     page.keyboard.press("/")
