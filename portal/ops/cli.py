@@ -6,6 +6,7 @@ import sys
 
 from pyramid.exceptions import ConfigurationError
 
+from ..examples import commands as examples
 from ..moderation import commands as moderators
 from ..plugins import commands as plugins
 from . import schema as db
@@ -17,6 +18,7 @@ def build_parser():
     db.register(subparsers)
     moderators.register(subparsers)
     plugins.register(subparsers)
+    examples.register(subparsers)
     return parser
 
 
