@@ -41,6 +41,7 @@ from portal.examples.runner import (
     installed_sections,
     read_summary,
     run_example,
+    section_examples,
 )
 from portal.examples.services import (
     DEFAULT_POSTGRESQL,
@@ -289,6 +290,20 @@ def test_the_summary_of_pytest_and_of_djangos_test_runner_is_read():
     failed = "Ran 5 tests in 0.1s\n\nFAILED (failures=1, errors=1)\n"
     assert read_summary(failed) == (3, "Ran 5 tests: FAILED (failures=1, errors=1)")
     assert read_summary("Traceback (most recent call last):\n") == (None, "")
+
+
+def test_a_section_with_examples_but_no_tested_with_runs_nothing_and_says_why(tmp_path):
+    from portal.resources import Section
+
+    root, _ = load_page(tmp_path, PAGE)
+    plan = section_examples(Section("demo", root, title="Demo", summary="", order=0))
+    assert [e.page for e in plan.examples] == ["page.md"]
+    (problem,) = plan.problems
+    assert problem.startswith(f"{root.source}:1: section 'demo' has 1 example page(s) (page.md) but no tested_with")
+    with Harness(cache=tmp_path / "cache") as harness:
+        (result,) = harness.run(plan)
+    assert (result.status, result.message) == ("error", problem)
+    assert not (tmp_path / "cache").exists()
 
 # -- running: commands, time limits, services ---------------------------------------------
 
