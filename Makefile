@@ -57,6 +57,17 @@ test: install-test
 lint: install-test
 	$(BIN)/ruff check .
 
+# The sections' worked examples as tested projects (docs/examples.md): each in a virtual
+# environment of its own with the section's tested_with versions, kept in
+# ${XDG_CACHE_HOME:-~/.cache}/portal/examples. `make examples SECTION=django` runs one section
+# (several: SECTION="django flask"); without SECTION, all. CI runs them in `make test`.
+examples: install
+	$(BIN)/portal examples run $(SECTION)
+
+# Which sections are tested with versions behind the newest releases (asks PyPI; not a test).
+freshness: install
+	$(BIN)/portal examples freshness $(SECTION)
+
 # The benchmark (bench/run.py): wrk from Debian when it can be installed, else bench/load.py.
 bench: install
 	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && apt-get install -y -q wrk >/dev/null; } || echo "wrk is not installed: bench/load.py generates the load"

@@ -7,6 +7,7 @@ import sys
 from pyramid.exceptions import ConfigurationError
 
 from ..content import commands as content
+from ..examples import commands as examples
 from ..insights import commands as insights
 from ..moderation import commands as moderators
 from ..plugins import commands as plugins
@@ -21,6 +22,7 @@ def build_parser():
     insights.register(subparsers)
     moderators.register(subparsers)
     plugins.register(subparsers)
+    examples.register(subparsers)
     return parser
 
 
