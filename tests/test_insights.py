@@ -189,7 +189,7 @@ def test_a_site_without_figures_says_so(demo_app, clock):
                  "No page was rated since 14 Sep 2026.",
                  "No search came back empty since 14 Sep 2026."):
         assert said in text
-    assert not app.get(INSIGHTS).html.find("svg")
+    assert not app.get(INSIGHTS).html.find("svg", class_="chart")
 
 
 def test_the_lowest_rated_pages_come_with_their_latest_comments(moderator):
