@@ -10,6 +10,7 @@ import logging
 import pytest
 
 from portal.plugins import PluginError
+from portal.testing import log_in_moderator
 
 GOOD = {
     "portal_good/__init__.py": """
@@ -48,6 +49,8 @@ def good(installed_plugin):
 
 
 def plugins_by_name(app):
+    """``/-/plugins.json`` as a moderator sees it (errors and locations included)."""
+    log_in_moderator(app)
     return {p["name"]: p for p in app.get("/-/plugins.json").json["plugins"]}
 
 

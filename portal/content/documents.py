@@ -101,6 +101,7 @@ class Document:
     children: list = field(default_factory=list)
     code: list = field(default_factory=list)  # of CodeBlock
     site_links: list = field(default_factory=list)  # of SiteLink
+    static_links: list = field(default_factory=list)  # of links.StaticLink (the plugin host busts them)
     # Pygments is most of the cost of a page, so the HTML is made when the page is first
     # shown (then kept): start-up parses and checks every page but renders none.
     _render: object = field(default=None, repr=False, compare=False)
