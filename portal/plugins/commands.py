@@ -63,8 +63,9 @@ def check(args):
     for rec in report.checked:
         print(f"checked {rec.label}: {report.copies[rec.name]}", file=sys.stderr)
     if report.elsewhere:
-        print(f"{len(report.elsewhere)} problem{'s' if len(report.elsewhere) != 1 else ''} of other "
-              "plugins concern these sections (listed last)", file=sys.stderr)
+        one = len(report.elsewhere) == 1
+        print(f"{len(report.elsewhere)} problem{'' if one else 's'} of other plugins "
+              f"concern{'s' if one else ''} these sections (listed last)", file=sys.stderr)
     problems = report.problems
     plural = "s" if len(report.checked) != 1 else ""
     if problems:

@@ -109,7 +109,7 @@ def view_problems(registry, plugins, rec):
     places = _registration_places(rec)
     problems = []
     for view, options, breaker in rec.views:
-        file, line = places.get(id(view)) or _split(breaker.where)
+        file, line = places.get((id(view), options.get("name") or "")) or _split(breaker.where)
         if file is None:
             continue
         what = f"view {breaker.name}"
@@ -165,7 +165,8 @@ def renderer_problem(registry, renderer):
 
 
 def _registration_places(rec):
-    """``{id(view callable): (file, line)}`` of the calls that registered ``rec``'s views."""
+    """``{(id(view callable), view name): (file, line)}`` of the calls that registered
+    ``rec``'s views."""
     places = {}
     for action in rec.actions:
         info = action.get("info")
@@ -173,7 +174,7 @@ def _registration_places(rec):
             continue
         for intr in action.get("introspectables", ()):
             if intr.category_name == "views" and intr.get("callable") is not None:
-                places.setdefault(id(intr["callable"]), (info.file, info.line))
+                places.setdefault((id(intr["callable"]), intr.get("name") or ""), (info.file, info.line))
     return places
 
 
