@@ -393,7 +393,7 @@ class PluginLoader:
                     claims[action["discriminator"]].append((rec, action))
         sections = [d for d in claims if _is_section(d)]
         recorded = section_owners.read_owners(self.registry.get("dbengine")) if sections else {}
-        self.handed_over = {}
+        self.recorded, self.handed_over = recorded, {}
         for discriminator, claimants in claims.items():
             recs = list(dict.fromkeys(rec for rec, _ in claimants if rec.status == "loaded"))
             if not recs:
@@ -472,13 +472,15 @@ class PluginLoader:
         the site handed over), so a later newcomer cannot take them."""
         if not self.record_owners:
             return
-        engine = self.registry.get("dbengine")
+        recorded = getattr(self, "recorded", None)
+        if recorded is None:
+            return  # the database could not tell: it is asked again at the next start
         served = {name: rec for rec in self.plugins.loaded() for name in rec.sections}
-        handed = {n: r for n, r in getattr(self, "handed_over", {}).items() if n in served}
-        fresh = {n: r for n, r in served.items() if n not in handed}
-        if not served:
-            return
-        section_owners.record_owners(engine, fresh, handed, self.registry.portal_clock.utcnow())
+        handed = {n: r for n, r in self.handed_over.items()
+                  if n in served and not (n in recorded and recorded[n].is_(r))}
+        fresh = {n: r for n, r in served.items() if n not in handed and n not in recorded}
+        section_owners.record_owners(self.registry.get("dbengine"), fresh, handed,
+                                     self.registry.portal_clock.utcnow())
 
 
 _ABSENT = object()
