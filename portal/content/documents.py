@@ -106,12 +106,16 @@ class Document:
     # shown (then kept): start-up parses and checks every page but renders none.
     _render: object = field(default=None, repr=False, compare=False)
     _html: str | None = field(default=None, repr=False, compare=False)
+    # Applied once to the HTML when it is made: the plugin host gives static links their
+    # cache-busting URLs this way (portal.plugins.validation), whatever made the HTML.
+    _finish: object = field(default=None, repr=False, compare=False)
 
     @property
     def html(self):
         render = self._render  # read once: another thread may be finishing the same page
         if self._html is None and render is not None:
-            self._html = render()
+            html, finish = render(), self._finish
+            self._html = finish(html) if finish is not None else html
             self._render = None  # the tokens are no longer needed
         return self._html or ""
 

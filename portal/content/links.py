@@ -8,7 +8,7 @@ relative too. Broken links and anchors become located warnings.
 Links and images to static files (``/-/static/<name>/...``) are kept as ``StaticLink``s:
 which folder serves ``<name>`` is known only once every plugin is loaded, so the plugin
 host checks that the file exists (a missing one is a located warning) and gives the link
-its cache-busting URL (``?v=<hash of the file>``) before any page is rendered. Content
+its cache-busting URL (``?v=<hash of the file>``) in the page's HTML when it is made. Content
 folders hold Markdown only: an image or file next to the pages is not served, and a link
 to one says where static files go.
 """
@@ -20,18 +20,18 @@ from dataclasses import dataclass
 from .documents import Problem, SiteLink
 
 
-@dataclass(eq=False)
+@dataclass(frozen=True)
 class StaticLink:
-    """A link or image to ``/-/static/...`` in a page: ``path`` its segments, ``token`` and
-    ``attr`` the Markdown token attribute to set to the final URL, ``here`` the page's
-    path (the URL is relative to it)."""
+    """A link or image to ``/-/static/...`` in a page: ``path`` its segments, ``url`` the
+    relative URL it is rendered with (in the ``attr`` attribute: ``src`` or ``href``),
+    ``fragment`` what followed ``#``. Plain data: the plugin host adds the file's version
+    to the rendered HTML, whether that HTML was just rendered or read back."""
 
     line: int
     href: str
     path: tuple
-    token: object
+    url: str
     attr: str
-    here: tuple
     fragment: str = ""
 
 
@@ -68,7 +68,7 @@ class LinkRewriter:
                 new = relative_url(here, site_path(target, pages=False), folder=False)
                 if target.startswith("/-/static/"):
                     doc.static_links.append(StaticLink(line, href, site_path(target, pages=False),
-                                                       tok, attr, here, fragment))
+                                                       new, attr, fragment))
             elif tok.type == "image":
                 doc.warnings.append(Problem(doc.source, line, f"image {href!r} is not served: {STATIC_HINT}"))
                 continue

@@ -117,7 +117,7 @@ class Breaker:
                 return True
             return False
 
-    def as_json(self, full=True, now=None):
+    def as_json(self, full=True):
         entry = {"kind": self.kind, "name": self.name, "state": self.state,
                  "failures": self.failures, "retry_in": self.retry_in(),
                  "times_switched_off": self.times_opened}

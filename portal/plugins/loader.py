@@ -48,6 +48,7 @@ SUPPORTED_API_VERSIONS = (1,)
 # The newest contract of that major version this core implements (docs/plugins.md).
 PLUGIN_CONTRACT = "1.1"
 SECTION = "portal section"
+CORE_PACKAGE = __name__.split(".")[0]  # never a plugin's, even one shipped as portal.contrib.x
 # Top-level names the core serves itself; no section may take them.
 RESERVED_NAMES = frozenset({"api", "healthz", "readyz", "static", "portal", "sitemap", "search"})
 
@@ -110,7 +111,7 @@ class PluginRecord:
         latest = max(failed, key=lambda b: b.last_failure_at)
         return f"{latest.what}: {latest.last_error}"
 
-    def as_json(self, full=True, now=None):
+    def as_json(self, full=True):
         """The entry of ``/-/plugins.json``. ``full`` (moderators): everything; otherwise
         names, versions, states and sections, without paths, errors or setting values."""
         entry = {
@@ -126,7 +127,7 @@ class PluginRecord:
             "static": list(self.statics),
             "switched_off": self.switched_off,
             "failures": self.failures,
-            "contributions": [b.as_json(full, now) for b in self.contributions],
+            "contributions": [b.as_json(full) for b in self.contributions],
             "settings": [s.as_json(full) for s in self.settings],
             "warnings_count": len(self.warnings),
         }
@@ -262,7 +263,7 @@ class PluginLoader:
             for package in rec.packages:
                 claims[package].append(rec)
         for package, recs in claims.items():
-            if len(recs) == 1:
+            if len(recs) == 1 and package != CORE_PACKAGE:
                 self.plugins.packages[package] = recs[0]
 
     def fail(self, rec, message, where=None, problems=()):

@@ -3,7 +3,7 @@ mistakes that would otherwise fail silently or only in front of a reader.
 
 - Links from Markdown to static files (``/-/static/<name>/...``): the file must exist in
   the folder served under ``<name>``; the link then gets the file's cache-busting URL
-  (``?v=<hash>``), as ``request.static_url`` gives templates.
+  (``?v=<hash>``) in the page's HTML, as ``request.static_url`` gives templates.
 - A view's ``section=`` value must name a section of its plugin (or of another plugin
   installed here): a typo would make the view never match.
 - A view's renderer must exist: a renderer this portal has (``json``, ``string``) or a
@@ -15,7 +15,9 @@ Each problem is a located warning (``file:line: message``) in the plugin's
 loading (a warning costs nothing a reader would see, or only the view concerned).
 """
 
+import functools
 import os
+from html import escape
 
 import jinja2
 from pyramid.interfaces import IRendererFactory
@@ -25,7 +27,7 @@ from pyramid_jinja2 import IJinja2Environment
 
 from ..content import Problem
 from ..content.documents import iter_documents
-from ..content.links import StaticProblem, relative_url
+from ..content.links import StaticProblem
 
 
 def check_loaded(registry, plugins):
@@ -56,6 +58,7 @@ def resolve_static_links(registry, doc, folders):
     doc.warnings[:] = [w for w in doc.warnings if not isinstance(w, StaticProblem)]
     buster = getattr(registry, "portal_cache_buster", None)
     busting = buster is not None and not registry.settings.get("pyramid.prevent_cachebust")
+    versions = []
     for link in doc.static_links:
         problem = None
         name, rest = (link.path[2], link.path[3:]) if len(link.path) > 2 else (None, ())
@@ -73,10 +76,21 @@ def resolve_static_links(registry, doc, folders):
         if problem is not None:
             doc.warnings.append(StaticProblem(doc.source, link.line, problem))
             continue
-        url = relative_url(link.here, link.path, folder=False)
         if busting:
-            url += "?v=" + buster.tokenize(None, "/".join(rest), {"rawspec": file})
-        link.token.attrSet(link.attr, url + (f"#{link.fragment}" if link.fragment else ""))
+            token = buster.tokenize(None, "/".join(rest), {"rawspec": file})
+            versions.append((link, token))
+    if versions:
+        doc._finish = functools.partial(add_versions, tuple(versions))
+
+
+def add_versions(versions, html):
+    """``html`` with each static link's URL followed by ``?v=<its file's hash>``."""
+    for link, token in versions:
+        fragment = f"#{link.fragment}" if link.fragment else ""
+        before = f'{link.attr}="{escape(link.url + fragment)}"'
+        after = f'{link.attr}="{escape(link.url + "?v=" + token + fragment)}"'
+        html = html.replace(before, after)
+    return html
 
 
 def site_link_problems(sections, doc):
