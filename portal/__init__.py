@@ -27,6 +27,8 @@ def make_app(settings, environ=None):
     """The WSGI application: ``settings`` (as read from an .ini file), then ``environ``."""
     settings = load_settings(settings, environ or {})
     with Configurator(settings=settings) as config:
+        # Plugins' own settings are overridden from it too (portal.plugins.settings).
+        config.registry.portal_environ = dict(environ or {})
         config.include("pyramid_jinja2")
         config.include(".ops")  # the clock, /healthz and /readyz, pages served during an outage
         config.include(".http")  # headers, caching, the page cache, retries, error pages

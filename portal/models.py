@@ -6,6 +6,7 @@ from .abuse.models import ClientEvent
 from .db import Base
 from .discussion.models import Comment, Rating
 from .moderation.models import Moderator
+from .plugins.models import SectionOwner
 from .search.models import SearchMiss
 
-__all__ = ["Base", "ClientEvent", "Comment", "Moderator", "Rating", "SearchMiss"]
+__all__ = ["Base", "ClientEvent", "Comment", "Moderator", "Rating", "SearchMiss", "SectionOwner"]

@@ -11,12 +11,18 @@ Fixtures, and what each stands on::
 
 A plugin author's test needs only::
 
-    from portal.testing import section_pages
+    from portal.testing import assert_pages_render, assert_runnable_blocks_run
 
-    def test_every_page_answers_with_its_title(portal_app_factory):
+    def test_every_page_renders(portal_app_factory):
         app = portal_app_factory(plugins=["acme"], strict=True)
-        for url, title in section_pages(app, "acme"):
-            assert title in app.get(url).html.title.get_text()
+        assert_pages_render(app, "acme")        # 200, its title, no located problem
+        assert_runnable_blocks_run(app, "acme")  # every ```python runnable block runs
+
+Helpers: ``section_pages(app, name)`` (path and title of each page), ``assert_pages_render``,
+``runnable_blocks`` and ``assert_runnable_blocks_run``, ``with_token(app, form)`` (a form
+filled as the browser's script fills it), ``log_in_moderator(app)`` (moderators see the
+details of ``/-/plugins``), ``ManualClock`` (time moved by the test), ``build_wheel`` and
+``fresh_venv`` (real packages).
 
 ``plugins=[...]`` names installed plugins (their entry point names); a name that is not
 installed is an error, so a test cannot pass against a portal without its plugin.
@@ -100,6 +106,93 @@ def section_pages(app, section):
                           + (f" (owned by {owner.label})" if owner else "")
                           + (f"; failed plugins: {problems}" if problems else ""))
     return [("/" + node.key + "/", node.title) for node in registry.portal_root[section].walk()]
+
+
+def _section(app, section):
+    section_pages(app, section)  # a missing section raises with the reason
+    registry = app.app.registry
+    node = registry.portal_root[section]
+    rec = registry.portal_plugins.records.get(node.plugin)
+    return node, rec
+
+
+def assert_pages_render(app, section, *, warnings=True):
+    """Every page of ``section`` answers 200 with its title in ``<title>``; with
+    ``warnings`` (the default), the portal also found no located problem in the section's
+    files (broken links, unknown front matter keys, missing static files, images in the
+    content folder...). Raises ``AssertionError`` listing every failure at once."""
+    node, rec = _section(app, section)
+    failures = []
+    for path, title in section_pages(app, section):
+        response = app.get(path, status="*")
+        if response.status_int != 200:
+            failures.append(f"GET {path} answered {response.status}")
+        elif title not in response.html.title.get_text():
+            failures.append(f"GET {path}: the title {title!r} is not in <title>")
+    if warnings and rec is not None:
+        files = {str(doc.source) for doc in node.documents}
+        folder = str(node.documents[0].source.parent)
+        failures.extend(str(w) for w in rec.warnings
+                        if getattr(w, "file", None) in files or str(getattr(w, "file", "")).startswith(folder))
+    if failures:
+        raise AssertionError(f"section {section!r}:\n" + "\n".join(failures))
+
+
+def runnable_blocks(app, section):
+    """``(file, line, source)`` of every fenced block marked ``python runnable`` in the
+    pages of ``section``."""
+    node, _ = _section(app, section)
+    return [(doc.source, block.line, block.source) for doc in node.documents for block in doc.code
+            if block.lang == "python" and "runnable" in block.info.split()[1:]]
+
+
+def assert_runnable_blocks_run(app, section, *, timeout=30, python=None):
+    """Run every ``python runnable`` block of ``section`` the way the portal's own suite
+    does: each alone, in a fresh interpreter (``python -I``), in an empty temporary
+    folder, within ``timeout`` seconds. Raises ``AssertionError`` naming each block that
+    failed (``file:line``) with the last line it printed."""
+    import subprocess
+    import tempfile
+
+    failures = []
+    for file, line, source in runnable_blocks(app, section):
+        with tempfile.TemporaryDirectory(prefix="portal-runnable-") as folder:
+            try:
+                done = subprocess.run([python or sys.executable, "-I", "-c", source], cwd=folder,
+                                      capture_output=True, text=True, timeout=timeout)
+            except subprocess.TimeoutExpired:
+                failures.append(f"{file}:{line}: did not finish within {timeout} s")
+                continue
+        if done.returncode:
+            tail = (done.stderr.strip().splitlines() or ["no output"])[-1]
+            failures.append(f"{file}:{line}: exited {done.returncode}: {tail}")
+    if failures:
+        raise AssertionError(f"section {section!r}:\n" + "\n".join(failures))
+
+
+MODERATOR_PASSWORD = "test-kit moderator password"
+
+
+def log_in_moderator(app, name="test-moderator", password=MODERATOR_PASSWORD):
+    """Log ``app`` (a WebTest app of ``build_app``) in as a moderator, creating the
+    moderator first if needed; later requests of ``app`` carry the session. Moderators
+    see the details of ``/-/plugins`` (errors, locations, settings) that strangers do not."""
+    import sqlalchemy as sa
+
+    from .moderation.models import Moderator
+    from .moderation.passwords import hash_password
+
+    with app.app.registry["dbsession_factory"]() as session:
+        if session.scalar(sa.select(Moderator).where(Moderator.name == name)) is None:
+            session.add(Moderator(name=name, password_hash=hash_password(password)))
+            session.commit()
+    form = app.get("/-/moderation/@@login").forms["login-form"]
+    form["name"] = name
+    form["password"] = password
+    answer = form.submit()
+    if answer.status_int != 303:
+        raise AssertionError(f"logging in as moderator {name!r} answered {answer.status}")
+    return app
 
 
 def with_token(app, form):

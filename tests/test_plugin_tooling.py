@@ -150,7 +150,7 @@ def test_a_new_plugin_builds_installs_serves_and_passes_its_own_test(tmp_path):
         with urllib.request.urlopen(base + "/acme/getting-started/") as response:
             page = response.read().decode()
         assert "<title>Getting started · Acme" in page
-        assert 'src="../../-/static/acme/logo.svg"' in page
+        assert re.search(r'src="../../-/static/acme/logo.svg\?v=[0-9a-f]{12}"', page)  # cache-busting
         with urllib.request.urlopen(base + "/-/static/acme/logo.svg") as response:
             assert response.headers["Content-Type"].startswith("image/svg+xml")
         with urllib.request.urlopen(base + "/") as response:
@@ -159,12 +159,19 @@ def test_a_new_plugin_builds_installs_serves_and_passes_its_own_test(tmp_path):
         server.terminate()
         server.wait(timeout=10)
 
-    # 5. Its own tests pass there, with the test kit the core's wheel installed.
+    # 5. The check its CI workflow runs, of the wheel as installed there, every page rendered.
+    checked = subprocess.run([str(target / "bin" / "portal"), "plugin", "check", str(ini), "acme", "--render"],
+                             capture_output=True, text=True, cwd=tmp_path, env=env)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert f"checked plugin 'acme' (portal-acme 0.1.0): the installed portal-acme 0.1.0 at {site_packages}" \
+        in checked.stderr
+
+    # 6. Its own tests pass there (alone), with the test kit the core's wheel installed.
     result = subprocess.run([str(python), "-m", "pytest", "-q", "-p", "no:cacheprovider",
                              str(plugin_dir / "tests")], capture_output=True, text=True,
                             cwd=tmp_path, env=env)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert re.search(r"\b3 passed\b", result.stdout), result.stdout
+    assert re.search(r"\b4 passed\b", result.stdout), result.stdout
 
 
 def test_new_refuses_a_name_that_cannot_be_a_section_and_an_occupied_folder(tmp_path, capsys):
@@ -179,23 +186,86 @@ def test_new_refuses_a_name_that_cannot_be_a_section_and_an_occupied_folder(tmp_
     assert (tmp_path / "portal-acme" / "notes.txt").read_text() == "mine"
 
 
-def test_new_writes_a_package_for_this_core_and_plugin_api(tmp_path, capsys):
+def test_new_writes_a_pyproject_package_for_this_core_and_plugin_contract(tmp_path, capsys):
     import importlib.metadata
+    import tomllib
+
+    import yaml
 
     status, out, _ = run_portal(capsys, "plugin", "new", "acme-queues", "--dir", str(tmp_path),
                                 "--title", "Acme queues")
     assert status == 0 and out[0].startswith(f"Created {tmp_path / 'portal-acme-queues'}")
     root = tmp_path / "portal-acme-queues"
-    setup = (root / "setup.py").read_text()
+    assert not (root / "setup.py").exists() and not (root / "MANIFEST.in").exists()
+    project = tomllib.loads((root / "pyproject.toml").read_text())["project"]
     major, minor = importlib.metadata.version("backend-portal").split(".")[:2]
-    assert f'install_requires=["backend-portal>={major}.{minor},<{int(major) + 1}"]' in setup
-    assert 'entry_points={"portal.plugins": ["acme-queues = portal_acme_queues"]}' in setup
+    assert project["dependencies"] == [f"backend-portal>={major}.{minor},<{int(major) + 1}"]
+    assert project["optional-dependencies"]["test"] == [f"backend-portal[testkit]>={major}.{minor},<{int(major) + 1}"]
+    assert project["entry-points"]["portal.plugins"] == {"acme-queues": "portal_acme_queues"}
     init = (root / "portal_acme_queues" / "__init__.py").read_text()
-    assert "PORTAL_API = (1,)" in init and '"acme-queues",' in init and 'title="Acme queues"' in init
-    assert "recursive-include portal_acme_queues/content *.md" in (root / "MANIFEST.in").read_text()
+    assert 'PORTAL_API = "1.1"' in init and '"acme-queues",' in init and 'title="Acme queues"' in init
     assert (root / "portal_acme_queues" / "static" / "logo.svg").is_file()
     assert (root / ".gitignore").is_file()
     compile((root / "tests" / "test_section.py").read_text(), "test_section.py", "exec")
+    # The CI workflow authors keep: tests, the wheel, and the check of the wheel installed.
+    workflow = yaml.safe_load((root / ".github" / "workflows" / "test.yml").read_text())
+    runs = [step.get("run", "") for step in workflow["jobs"]["test"]["steps"]]
+    assert any("pytest" in run for run in runs) and any("python -m build" in run for run in runs)
+    assert any("dist/*.whl" in run and "portal plugin check acme-queues --render" in run for run in runs)
+
+
+def scaffold_site(tmp_path, name="acme"):
+    """``portal plugin new NAME`` in ``tmp_path``, made importable and discoverable (a
+    dist-info with its entry point, as ``pip install -e`` would leave): (plugin folder,
+    folder for ``PYTHONPATH``)."""
+    import tomllib
+
+    assert portal_command(["plugin", "new", name, "--dir", str(tmp_path / "src")]) == 0
+    plugin_dir = tmp_path / "src" / f"portal-{name}"
+    project = tomllib.loads((plugin_dir / "pyproject.toml").read_text())["project"]
+    site = tmp_path / "site"
+    info = site / f"portal_{name}-0.1.0.dist-info"
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {project['name']}\nVersion: 0.1.0\n")
+    (info / "entry_points.txt").write_text(
+        "[portal.plugins]\n" + "".join(f"{k} = {v}\n" for k, v in project["entry-points"]["portal.plugins"].items()))
+    return plugin_dir, site
+
+
+def test_the_scaffolds_own_tests_pass_in_the_portals_full_environment(tmp_path, capsys):
+    """Next to every first-party plugin (what the docs recommend): its tests must not
+    assume it is the only plugin installed ("too many values to unpack")."""
+    plugin_dir, site = scaffold_site(tmp_path)
+    capsys.readouterr()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PORTAL_")}
+    env["PYTHONPATH"] = os.pathsep.join([str(site), str(plugin_dir)])
+    installed = subprocess.run([sys.executable, "-c", "from portal.plugins import discover; "
+                                "print(len([ep for ep in discover()]))"],
+                               capture_output=True, text=True, env=env, check=True)
+    assert int(installed.stdout) >= 2, "the full environment has other plugins beside this one"
+    result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                             str(plugin_dir / "tests")], capture_output=True, text=True,
+                            cwd=plugin_dir, env=env, timeout=600)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert re.search(r"\b4 passed\b", result.stdout), result.stdout
+
+
+def test_the_scaffold_builds_without_setuptools_banners(tmp_path, capsys):
+    plugin_dir, _ = scaffold_site(tmp_path)
+    capsys.readouterr()
+    built = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
+                            "--wheel-dir", str(tmp_path / "dist"), "-v", str(plugin_dir)],
+                           capture_output=True, text=True, timeout=300)
+    assert built.returncode == 0, built.stderr
+    output = built.stdout + built.stderr
+    assert "Package would be ignored" not in output and "SetuptoolsDeprecationWarning" not in output
+    import zipfile
+
+    (wheel,) = (tmp_path / "dist").glob("portal_acme-0.1.0-*.whl")
+    names = zipfile.ZipFile(wheel).namelist()
+    assert {"portal_acme/content/index.md", "portal_acme/content/getting-started.md",
+            "portal_acme/static/logo.svg"} <= set(names)
+    assert not [n for n in names if n.startswith("tests/")]
 
 
 # portal plugin check --------------------------------------------------------------------
@@ -460,3 +530,94 @@ def test_list_reads_the_metadata_even_when_the_portal_cannot_be_built(installed_
     assert "the portal cannot be built" in err and "statuses unknown" in err
     assert any(re.split(r"\s{2,}", line.strip()) == ["good", "portal-good", "1.0", "unknown", "-"]
                for line in out)
+
+
+# portal plugin check: which copy, --source, --render, the plugin's own problems first -----
+
+
+def test_check_says_which_copy_it_checked(installed_plugin, site_ini, capsys, tmp_path):
+    installed_plugin("good", GOOD)
+    status, _, err = check(capsys, site_ini("good"), "good")
+    assert status == 0
+    assert (f"checked plugin 'good' (portal-good 1.0): the installed portal-good 1.0 at "
+            f"{site_of(tmp_path)}/portal_good (use --source DIR to check the tree you are editing)") in err
+
+
+def test_check_source_checks_the_tree_being_edited_not_the_installed_copy(installed_plugin, site_ini,
+                                                                          capsys, tmp_path):
+    installed_plugin("good", GOOD)  # the installed copy has no problem
+    tree = tmp_path / "work" / "portal-good"
+    (tree / "portal_good" / "content").mkdir(parents=True)
+    (tree / "pyproject.toml").write_text(textwrap.dedent("""
+        [project]
+        name = "portal-good"
+        version = "1.1.dev0"
+
+        [project.entry-points."portal.plugins"]
+        good = "portal_good"
+    """))
+    (tree / "portal_good" / "__init__.py").write_text(textwrap.dedent(GOOD["portal_good/__init__.py"]))
+    (tree / "portal_good" / "content" / "index.md").write_text("---\ntitle: Good\n---\nSee [setup](setup.md).\n")
+    status, out, err = run_portal(capsys, "plugin", "check", site_ini("good"), "--source", str(tree))
+    assert status == 1
+    assert out == [f"{tree}/portal_good/content/index.md:4: broken link 'setup.md': no page setup.md"]
+    assert (f"checked plugin 'good' (portal-good 1.1.dev0): the source tree {tree} (imported from "
+            f"{tree}/portal_good), not an installed copy") in err
+    import portal_good  # afterwards, the installed copy is the one imported again
+
+    assert portal_good.__file__.startswith(str(site_of(tmp_path)))
+    status, _, err = run_portal(capsys, "plugin", "check", "--source", str(tmp_path))
+    assert status == 2 and "has no pyproject.toml" in err
+
+
+def test_check_render_requests_every_page_and_named_view_through_the_real_app(
+    installed_plugin, site_ini, capsys, tmp_path
+):
+    installed_plugin("good", {
+        **GOOD,
+        "portal_good/__init__.py": """
+            from portal.resources import Page, Section
+
+            def stats(context, request):
+                return {"pages": len(context.section.documents)}
+
+            def printable(context, request):
+                raise RuntimeError("print stylesheet missing")
+
+            def includeme(config):
+                config.add_portal_section("good", title="Good", content="portal_good:content")
+                config.add_view(stats, context=Section, name="stats", section="good", renderer="json")
+                config.add_view(printable, context=Page, name="print", section="good", renderer="string")
+        """,
+    })
+    status, out, _ = check(capsys, site_ini("good"), "good")
+    assert status == 0  # nothing wrong that can be seen without asking
+    status, out, _ = run_portal(capsys, "plugin", "check", site_ini("good"), "good", "--render")
+    assert status == 1
+    assert out == [f"{site_of(tmp_path)}/portal_good/__init__.py:13: plugin 'good' (portal-good 1.0): "
+                   "view portal_good.printable: GET /good/page/@@print answered 503 Service Unavailable"]
+
+
+def test_check_lists_the_plugins_own_problems_first_then_what_others_break_in_it(
+    installed_plugin, site_ini, capsys, tmp_path
+):
+    installed_plugin("good", GOOD)
+    installed_plugin("other", {
+        "portal_other/__init__.py": """
+            def includeme(config):
+                config.add_portal_section("other", title="Other", content="portal_other:content")
+        """,
+        "portal_other/content/index.md": "---\ntitle: Other\n---\n[Gone](/good/gone.md) and [Bad](nowhere.md).\n",
+    })
+    installed_plugin("broken", {
+        "portal_broken/__init__.py": SECTION,
+        "portal_broken/content/index.md": "---\ntitle: Broken\nsumary: typo\n---\nText.\n",
+    })
+    status, out, err = check(capsys, site_ini("good", "other", "broken"), "broken", "good")
+    assert status == 1
+    site = site_of(tmp_path)
+    assert out == [
+        f"{site}/portal_broken/content/index.md:3: unknown front matter key 'sumary' (did you mean 'summary'?)",
+        f"{site}/portal_other/content/index.md:4: broken link '/good/gone.md': no page /good/gone/ in section 'good'",
+    ]  # other's own broken link (nowhere.md) is not good's business
+    assert "1 problem of other plugins concerns these sections (listed last)" in err

@@ -10,6 +10,7 @@ import logging
 import pytest
 
 from portal.plugins import PluginError
+from portal.testing import log_in_moderator
 
 GOOD = {
     "portal_good/__init__.py": """
@@ -48,6 +49,8 @@ def good(installed_plugin):
 
 
 def plugins_by_name(app):
+    """``/-/plugins.json`` as a moderator sees it (errors and locations included)."""
+    log_in_moderator(app)
     return {p["name"]: p for p in app.get("/-/plugins.json").json["plugins"]}
 
 
@@ -306,3 +309,155 @@ def test_a_subscriber_to_page_rendered_can_add_to_a_page(installed_plugin, porta
     })
     app = portal_app_factory(plugins=["listener"])
     assert '<p id="banner">seen listener</p>' in app.get("/listener/").text
+
+
+# A failed plugin keeps nothing it registered (contract 1.1) ------------------------------
+
+HALF_WAY = {
+    "portal_half/__init__.py": """
+        from portal.events import PageRendered
+
+        def shout(event):
+            event.value["doc_banner"] = "half was here"
+
+        def view(context, request):
+            return {}
+
+        def includeme(config):
+            config.add_portal_setting("half.colour", str, default="teal")
+            config.add_portal_section("half", title="Half", content="portal_half:content")
+            config.add_portal_static("portal_half:static")
+            config.add_portal_templates("portal_half:templates")
+            config.add_subscriber(shout, PageRendered)
+            FAIL
+    """,
+    "portal_half/content/index.md": "# Half\n",
+    "portal_half/static/half.css": "body { color: teal; }\n",
+    "portal_half/templates/home.jinja2": """
+        {% extends "portal:templates/home.jinja2" %}
+        {% block home_extra %}<p id="half">Half's home</p>{% endblock %}
+    """,
+}
+
+
+@pytest.mark.parametrize("when, failure, message", [
+    ("in includeme", 'raise RuntimeError("half-way")', "includeme failed: RuntimeError: half-way"),
+    ("at commit", 'config.add_view(view, route_name="no-such-route")',
+     "configuration failed: No route named no-such-route"),
+])
+def test_a_failed_plugin_keeps_nothing_it_registered(when, failure, message, good, installed_plugin,
+                                                     portal_app_factory):
+    files = dict(HALF_WAY)
+    files["portal_half/__init__.py"] = files["portal_half/__init__.py"].replace("FAIL", failure)
+    installed_plugin("half", files)
+    app = portal_app_factory(plugins=["good", "half"], **{"half.colour": "red"})
+    for listing in (app.get("/-/plugins.json").json, plugins_by_name(app)):  # public, moderator
+        half = next(p for p in listing["plugins"] if p["name"] == "half") \
+            if "plugins" in listing else listing["half"]
+        assert half["status"] == "failed"
+        assert half["static"] == [] and half["sections"] == [] and half["settings"] == []
+        assert half["contributions"] == []
+    assert message in half["error"]
+    assert half["registered"] == [] and half["templates"] == []
+    app.get("/-/static/half/half.css", status=404)
+    app.get("/half/", status=404)
+    assert 'id="half"' not in app.get("/").text  # its template folder is off the path
+    assert "half was here" not in app.get("/good/page/").text  # its subscriber never runs
+    registry = app.app.registry
+    assert registry.settings["half.colour"] == "red"  # the site's text, not a typed value
+    assert not [i for i in registry.introspector.get_category("portal sections")
+                if i["introspectable"].discriminator == "half"]
+    assert_good_still_serves(app)
+
+
+# Section ownership, remembered in the database ------------------------------------------
+
+
+def test_a_newcomer_claiming_a_served_section_fails_and_the_owner_keeps_serving_across_restarts(
+    installed_plugin, portal_app_factory, database_url
+):
+    installed_plugin("owner", section_plugin("owner", section="shared"))
+    first = portal_app_factory(plugins=["owner"], **{"sqlalchemy.url": database_url})
+    assert "Landing of owner." in first.get("/shared/").text  # served: its owner is recorded
+    installed_plugin("newcomer", section_plugin("newcomer", section="shared"))
+    for _ in range(2):  # the start after installing it, and a restart
+        app = portal_app_factory(plugins=["owner", "newcomer"], **{"sqlalchemy.url": database_url})
+        assert "Landing of owner." in app.get("/shared/").text
+        plugins = plugins_by_name(app)
+        assert plugins["owner"]["status"] == "loaded" and plugins["owner"]["sections"] == ["shared"]
+        newcomer = plugins["newcomer"]
+        assert newcomer["status"] == "failed"
+        assert ("section 'shared' already has an owner: plugin 'owner' (portal-owner 1.0) serves it, "
+                "and plugin 'newcomer' (portal-newcomer 1.0) claims it too") in newcomer["error"]
+        assert "portal.plugins.owners = shared=newcomer" in newcomer["error"]
+        assert newcomer["error_at"].endswith("portal_newcomer/__init__.py:4")
+    # The site hands the section over; the new owner is recorded and keeps it afterwards.
+    handed = portal_app_factory(plugins=["owner", "newcomer"],
+                                **{"sqlalchemy.url": database_url, "portal.plugins.owners": "shared=newcomer"})
+    assert "Landing of newcomer." in handed.get("/shared/").text
+    assert plugins_by_name(handed)["owner"]["notes"] == [
+        "section 'shared' given to plugin 'newcomer' by portal.plugins.owners"]
+    later = portal_app_factory(plugins=["newcomer"], **{"sqlalchemy.url": database_url})
+    assert "Landing of newcomer." in later.get("/shared/").text
+    for app in (first, handed, later):
+        app.app.registry["dbengine"].dispose()
+
+
+def test_with_no_owner_recorded_two_claimants_both_fail_and_the_error_says_why(
+    good, installed_plugin, portal_app_factory
+):
+    installed_plugin("one", section_plugin("one", section="shared"))
+    installed_plugin("two", section_plugin("two", section="shared"))
+    app = portal_app_factory(plugins=["good", "one", "two"])
+    plugins = plugins_by_name(app)
+    for name in ("one", "two"):
+        assert "No owner is recorded for it yet." in plugins[name]["error"]
+    # Nothing was recorded either: installing only one of them later serves it.
+    app = portal_app_factory(plugins=["good", "two"])
+    assert "Landing of two." in app.get("/shared/").text
+
+
+def test_a_section_whose_owner_is_not_loaded_is_not_taken_by_another_plugin(
+    installed_plugin, portal_app_factory
+):
+    """The owner failing (or being disabled) one day must not hand its section to whoever
+    else claims it: only the site's setting does."""
+    installed_plugin("owner", section_plugin("owner", section="shared"))
+    portal_app_factory(plugins=["owner"])
+    installed_plugin("newcomer", section_plugin("newcomer", section="shared"))
+    app = portal_app_factory(plugins=["newcomer"])
+    app.get("/shared/", status=404)
+    error = plugins_by_name(app)["newcomer"]["error"]
+    assert "it belongs to plugin 'owner' (portal-owner), which is not loaded here" in error
+
+
+# What strangers see of /-/plugins ------------------------------------------------------
+
+CONTRACT_1_0_FIELDS = {"name", "version", "distribution", "status", "error", "error_at", "sections",
+                       "entry_point", "api", "static", "templates", "notes", "registered", "failures",
+                       "last_failure", "switched_off"}
+
+
+def test_strangers_get_names_versions_states_and_sections_and_no_paths(
+    good, installed_plugin, tmp_path, portal_app_factory
+):
+    install_failure(installed_plugin, tmp_path, "invalid front matter")
+    app = portal_app_factory(plugins=["good", "broken"])
+    public = app.get("/-/plugins.json")
+    assert str(tmp_path) not in public.text and "site-packages" not in public.text
+    assert public.json["details"] == "public"
+    broken = next(p for p in public.json["plugins"] if p["name"] == "broken")
+    assert (broken["status"], broken["version"], broken["sections"]) == ("failed", "1.0", [])
+    assert "invalid front matter" not in broken["error"] and "moderators" in broken["error"]
+    assert not {"error_at", "registered", "problems", "warnings", "last_failure", "location"} & set(broken)
+    html = app.get("/-/plugins").text
+    assert str(tmp_path) not in html and "invalid front matter" not in html
+    # A moderator gets every field /-/plugins.json had in contract 1.0, and more.
+    log_in_moderator(app)
+    full = app.get("/-/plugins.json").json
+    assert full["details"] == "moderator"
+    broken = next(p for p in full["plugins"] if p["name"] == "broken")
+    assert CONTRACT_1_0_FIELDS <= set(broken)
+    assert "invalid front matter" in broken["error"] and str(tmp_path) in broken["error_at"]
+    assert broken["problems"][0]["line"] == 2 and broken["problems"][0]["file"].endswith("bad.md")
+    assert "invalid front matter" in app.get("/-/plugins").text

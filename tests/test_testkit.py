@@ -1,6 +1,8 @@
 """The test kit plugin authors use (portal.testing, a pytest plugin): a portal with only
 the plugins a test names, loud when a named plugin is missing or broken."""
 
+from pathlib import Path
+
 import pytest
 
 from portal.plugins import PluginError
@@ -45,3 +47,52 @@ def test_strict_makes_a_load_failure_raise_with_the_portal_s_message(installed_p
     app = portal_app_factory(plugins=["acme"])
     with pytest.raises(LookupError, match=r"no section 'acme'.*plugin 'acme' \(portal-acme 1.0\): includeme failed"):
         section_pages(app, "acme")
+
+
+def test_assert_pages_render_lists_every_page_that_does_not_and_every_located_problem(
+    installed_plugin, portal_app_factory
+):
+    from portal.testing import assert_pages_render
+
+    installed_plugin("acme", {**ACME, "portal_acme/content/first.md": "---\ntitle: First\nsumary: x\n---\n"
+                                                                      "See [nothing](nothing.md).\n"})
+    app = portal_app_factory(plugins=["acme"], strict=True)
+    with pytest.raises(AssertionError) as exc:
+        assert_pages_render(app, "acme")
+    lines = str(exc.value).splitlines()
+    assert lines[0] == "section 'acme':"
+    assert sorted(line.split(": ", 1)[1] for line in lines[1:]) == [
+        "broken link 'nothing.md': no page nothing.md",
+        "unknown front matter key 'sumary' (did you mean 'summary'?)",
+    ]
+    assert_pages_render(app, "acme", warnings=False)  # the pages themselves answer
+
+
+def test_assert_runnable_blocks_run_names_each_block_that_fails(installed_plugin, portal_app_factory):
+    from portal.testing import assert_runnable_blocks_run, runnable_blocks
+
+    installed_plugin("acme", {**ACME, "portal_acme/content/first.md": (
+        "---\ntitle: First\n---\n"
+        "```python runnable\nassert sum([1, 2]) == 3\n```\n\n"       # line 4: runs
+        "```python runnable\nassert 'banana'.count('a') == 2\n```\n\n"  # line 8: fails
+        "```python\nnever_run()\n```\n")})
+    app = portal_app_factory(plugins=["acme"], strict=True)
+    blocks = runnable_blocks(app, "acme")
+    assert [(Path(f).name, line) for f, line, _ in blocks] == [("first.md", 4), ("first.md", 8)]
+    with pytest.raises(AssertionError) as exc:
+        assert_runnable_blocks_run(app, "acme")
+    (failure,) = str(exc.value).splitlines()[1:]
+    assert failure.endswith("first.md:8: exited 1: AssertionError")
+
+
+def test_log_in_moderator_shows_the_details_of_the_plugins_page(installed_plugin, portal_app_factory):
+    from portal.testing import log_in_moderator
+
+    installed_plugin("acme", {**ACME, "portal_acme/content/first.md": "---\norder: one\n---\n"})
+    app = portal_app_factory(plugins=["acme"])
+    entry = app.get("/-/plugins.json").json["plugins"][0]
+    assert "error_at" not in entry
+    log_in_moderator(app)
+    entry = app.get("/-/plugins.json").json["plugins"][0]
+    assert entry["error_at"].endswith("first.md:2")
+    log_in_moderator(app)  # twice is fine: the moderator exists already

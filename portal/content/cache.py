@@ -26,7 +26,7 @@ from .documents import iter_documents
 log = logging.getLogger(__name__)
 
 # Bump when Document, the loader or the Markdown dialect changes what a folder becomes.
-FORMAT = 1
+FORMAT = 2
 
 
 def _portal_version():
@@ -78,16 +78,20 @@ class ContentCache:
         try:
             docs = list(iter_documents(root))
             for n, doc in enumerate(docs):
-                (scratch / f"{n}.html").write_text(doc.html, encoding="utf-8")
-            renders = [(doc._render, doc._html) for doc in docs]
+                # The page's own rendering, not doc.html: that would keep the HTML in
+                # memory now, before the plugin host adds its finishing touches
+                # (Document._finish, the static files' versions), which come later.
+                html = doc._html if doc._render is None else doc._render()
+                (scratch / f"{n}.html").write_text(html or "", encoding="utf-8")
+            kept = [(doc._render, doc._html, doc._finish) for doc in docs]
             for doc in docs:
-                doc._render, doc._html = None, None
+                doc._render, doc._html, doc._finish = None, None, None
             try:
                 with open(scratch / "tree.pickle", "wb") as f:
                     pickle.dump(root, f, protocol=pickle.HIGHEST_PROTOCOL)
             finally:
-                for doc, (render, html) in zip(docs, renders, strict=True):
-                    doc._render, doc._html = render, html
+                for doc, (render, html, finish) in zip(docs, kept, strict=True):
+                    doc._render, doc._html, doc._finish = render, html, finish
             os.rename(scratch, self.directory / key)
         except OSError:
             # Another process stored the same key first (or the disk is full): theirs is

@@ -104,16 +104,21 @@ class Document:
     children: list = field(default_factory=list)
     code: list = field(default_factory=list)  # of CodeBlock
     site_links: list = field(default_factory=list)  # of SiteLink
+    static_links: list = field(default_factory=list)  # of links.StaticLink (the plugin host busts them)
     # Pygments is most of the cost of a page, so the HTML is made when the page is first
     # shown (then kept): start-up parses and checks every page but renders none.
     _render: object = field(default=None, repr=False, compare=False)
     _html: str | None = field(default=None, repr=False, compare=False)
+    # Applied once to the HTML when it is made: the plugin host gives static links their
+    # cache-busting URLs this way (portal.plugins.validation), whatever made the HTML.
+    _finish: object = field(default=None, repr=False, compare=False)
 
     @property
     def html(self):
         render = self._render  # read once: another thread may be finishing the same page
         if self._html is None and render is not None:
-            self._html = render()
+            html, finish = render(), self._finish
+            self._html = finish(html) if finish is not None else html
             self._render = None  # the tokens are no longer needed
         return self._html or ""
 

@@ -1,12 +1,30 @@
-"""Front matter: the YAML between ``---`` lines at the top of a page, read and checked."""
+"""Front matter: the YAML between ``---`` lines at the top of a page, read and checked.
+
+A key of the wrong type fails the page (and its plugin) with the file and line; a key the
+portal does not know (a typo such as ``sumary:``) is a located warning, shown by
+``portal plugin check`` and on ``/-/plugins``. Keys starting with ``x-`` are a plugin's own
+(for its templates) and never reported.
+"""
 
 import datetime
+import difflib
 
 import yaml
 
-from .documents import ContentError
+from .documents import ContentError, Problem
 
-FRONT_MATTER_KEYS = {"title": str, "summary": str, "order": int, "tags": list, "updated": object}
+# key -> the type it must have (``object``: checked by whoever reads it).
+FRONT_MATTER_KEYS = {
+    "title": str,
+    "summary": str,
+    "order": int,
+    "tags": list,
+    "updated": object,
+    "keywords": object,  # search synonyms (portal.search)
+    "tested_with": object,  # the versions a section's examples were tested with (index.md)
+    "example": object,  # a worked example's tested project (how it is set up and run)
+}
+OWN_PREFIX = "x-"
 # libyaml's safe loader when PyYAML was built with it: ten times faster at start-up.
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -51,6 +69,19 @@ def read_front_matter(file, tokens):
     if "tags" in meta:
         meta["tags"] = [str(t) for t in meta["tags"]]
     return meta
+
+
+def unknown_keys(file, token, meta):
+    """A located warning for each front matter key the portal does not know."""
+    problems = []
+    for key in meta:
+        if not isinstance(key, str) or key in FRONT_MATTER_KEYS or key.startswith(OWN_PREFIX):
+            continue
+        close = difflib.get_close_matches(key, sorted(FRONT_MATTER_KEYS), n=1, cutoff=0.7)
+        hint = (f"did you mean {close[0]!r}?" if close else
+                f"known keys: {', '.join(FRONT_MATTER_KEYS)}; a plugin's own start with {OWN_PREFIX!r}")
+        problems.append(Problem(file, key_line(token, key), f"unknown front matter key {key!r} ({hint})"))
+    return problems
 
 
 def key_line(front_matter, key):

@@ -4,12 +4,44 @@ Relative ``.md`` links become relative URLs of the target page; ``/section/...``
 relative to the site root (so the portal can be mounted anywhere) and are kept so tools can
 check them against the sections installed; ``/-/...`` links (the portal's own files) are made
 relative too. Broken links and anchors become located warnings.
+
+Links and images to static files (``/-/static/<name>/...``) are kept as ``StaticLink``s:
+which folder serves ``<name>`` is known only once every plugin is loaded, so the plugin
+host checks that the file exists (a missing one is a located warning) and gives the link
+its cache-busting URL (``?v=<hash of the file>``) in the page's HTML when it is made. Content
+folders hold Markdown only: an image or file next to the pages is not served, and a link
+to one says where static files go.
 """
 
 import posixpath
 import re
+from dataclasses import dataclass
 
 from .documents import Problem, SiteLink
+
+
+@dataclass(frozen=True)
+class StaticLink:
+    """A link or image to ``/-/static/...`` in a page: ``path`` its segments, ``url`` the
+    relative URL it is rendered with (in the ``attr`` attribute: ``src`` or ``href``),
+    ``fragment`` what followed ``#``. Plain data: the plugin host adds the file's version
+    to the rendered HTML, whether that HTML was just rendered or read back."""
+
+    line: int
+    href: str
+    path: tuple
+    url: str
+    attr: str
+    fragment: str = ""
+
+
+class StaticProblem(Problem):
+    """A located problem found when the plugin host resolves static links (made again
+    each time a portal is built from the same, cached, content)."""
+
+
+STATIC_HINT = ("content folders hold Markdown pages only; put static files in the plugin's "
+               "static folder (config.add_portal_static) and link them as /-/static/<name>/...")
 
 _SCHEME_RE = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
 
@@ -27,17 +59,19 @@ class LinkRewriter:
     def rewrite(self, doc, rel, tokens):
         here = (self.section,) + doc.path
         for tok, line in self._links(rel, tokens):
-            if tok.type == "image":
-                src = tok.attrGet("src") or ""
-                if src.startswith("/-/"):  # the portal's own files: /-/static/<plugin>/...
-                    tok.attrSet("src", relative_url(here, site_path(src), folder=False))
-                continue
-            href = tok.attrGet("href") or ""
+            attr = "src" if tok.type == "image" else "href"
+            href = tok.attrGet(attr) or ""
             if not href or href.startswith("#") or href.startswith("//") or _SCHEME_RE.match(href):
                 continue
             target, _, fragment = href.partition("#")
-            if target.startswith("/-/"):
-                new = relative_url(here, site_path(target), folder=False)
+            if target.startswith("/-/"):  # the portal's own files: /-/static/<plugin>/...
+                new = relative_url(here, site_path(target, pages=False), folder=False)
+                if target.startswith("/-/static/"):
+                    doc.static_links.append(StaticLink(line, href, site_path(target, pages=False),
+                                                       new, attr, fragment))
+            elif tok.type == "image":
+                doc.warnings.append(Problem(doc.source, line, f"image {href!r} is not served: {STATIC_HINT}"))
+                continue
             elif target.startswith("/"):
                 url = site_path(target)
                 doc.site_links.append(SiteLink(line, href, url))
@@ -47,7 +81,7 @@ class LinkRewriter:
                 if url is None:
                     continue
                 new = relative_url(here, url)
-            tok.attrSet("href", new + (f"#{fragment}" if fragment else ""))
+            tok.attrSet(attr, new + (f"#{fragment}" if fragment else ""))
 
     def _links(self, rel, tokens):
         """Each link and image token with the line of the file it is on: markdown-it maps
@@ -72,6 +106,9 @@ class LinkRewriter:
         if target.endswith("/") or resolved in self.folders:
             resolved = posixpath.join(resolved, "index.md")
         found = self.parsed.get(resolved)
+        if found is None and not resolved.endswith(".md"):
+            doc.warnings.append(Problem(doc.source, line, f"link {target!r} is not to a page: {STATIC_HINT}"))
+            return None
         if found is None:
             doc.warnings.append(Problem(doc.source, line, f"broken link {target!r}: no page {resolved}"))
             return None
@@ -90,9 +127,12 @@ def walk(tokens):
             yield from walk(tok.children)
 
 
-def site_path(target):
-    """``/flask/testing.md`` -> ``("flask", "testing")``; ``/flask/`` -> ``("flask",)``."""
+def site_path(target, pages=True):
+    """``/flask/testing.md`` -> ``("flask", "testing")``; ``/flask/`` -> ``("flask",)``
+    (``pages=False``: a file's path, kept as written)."""
     segments = [s for s in target.split("/") if s]
+    if not pages:
+        return tuple(segments)
     if segments and segments[-1].endswith(".md"):
         segments[-1] = segments[-1][:-3]
     if segments and segments[-1] == "index":

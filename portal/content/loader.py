@@ -8,8 +8,8 @@ from pathlib import Path
 
 from .documents import SEGMENT_RE, Chunk, CodeBlock, ContentError, Document, Heading, Problem
 from .extensions.code import fence_lang
-from .frontmatter import read_front_matter
-from .links import LinkRewriter
+from .frontmatter import read_front_matter, unknown_keys
+from .links import STATIC_HINT, LinkRewriter
 from .markdown import make_markdown
 
 
@@ -40,17 +40,34 @@ class FolderLoader:
 
     def _read_tree(self, folder, path):
         index = self._read_page(folder / "index.md", path)
+        served = {}  # URL segment -> the file served there
         for entry in sorted(folder.iterdir()):
+            if entry.name.startswith(".") or entry.name == "index.md":
+                continue
             if entry.is_dir():
                 if not (entry / "index.md").is_file():
-                    continue  # a folder of assets, not pages
-                if self._check_segment(entry.name, entry / "index.md"):
+                    index.warnings.extend(_unserved_folder(entry, self.folder))
+                elif self._check_segment(entry.name, entry / "index.md") and \
+                        self._unique(served, entry.name, entry / "index.md", path):
                     index.children.append(self._read_tree(entry, path + (entry.name,)))
-            elif entry.suffix == ".md" and entry.name != "index.md":
-                if self._check_segment(entry.stem, entry):
+            elif entry.suffix == ".md":
+                if self._check_segment(entry.stem, entry) and self._unique(served, entry.stem, entry, path):
                     index.children.append(self._read_page(entry, path + (entry.stem,)))
+            else:
+                index.warnings.append(Problem(entry, 1, f"{entry.name} is not served: {STATIC_HINT}"))
         index.children.sort(key=lambda d: (d.order, d.title.lower(), d.path))
         return index
+
+    def _unique(self, served, segment, file, path):
+        """Two files served at one URL (``routing.md`` beside ``routing/index.md``): the
+        plugin fails naming both, instead of one silently hiding the other."""
+        other = served.setdefault(segment, file)
+        if other == file:
+            return True
+        url = "/" + "/".join((self.section, *path, segment)) + "/"
+        self.errors.append(Problem(file, 1, f"{file} and {other} are both the page {url}: "
+                                            "rename or remove one"))
+        return False
 
     def _check_segment(self, name, entry):
         if SEGMENT_RE.match(name):
@@ -76,6 +93,7 @@ class FolderLoader:
         except ContentError as exc:
             self.errors.extend(exc.problems)
             meta = {}
+        tokens_with_meta = tokens
         title, tokens = _title(meta, tokens)
         doc = Document(
             path=path,
@@ -93,11 +111,27 @@ class FolderLoader:
         doc.warnings.extend(env.pop("warnings", ()))
         if not title:
             doc.warnings.append(Problem(file, 1, "no title (front matter 'title' or a '#' heading)"))
+        if meta and tokens_with_meta[0].type == "front_matter":
+            doc.warnings.extend(unknown_keys(file, tokens_with_meta[0], meta))
         _collect(doc, tokens)
         rel = file.relative_to(self.folder).as_posix()
         self.parsed[rel] = (doc, tokens, env)
         self.lines[rel] = text.splitlines()
         return doc
+
+
+def _unserved_folder(folder, root):
+    """The warning for a folder without ``index.md``: nothing in it is served."""
+    files = [p for p in folder.rglob("*") if p.is_file() and not p.name.startswith(".")]
+    pages = [p for p in files if p.suffix == ".md"]
+    rel = folder.relative_to(root).as_posix()
+    if pages:
+        return [Problem(pages[0], 1, f"folder {rel}/ has {len(pages)} Markdown "
+                                     f"page{'s' if len(pages) != 1 else ''} but no index.md, so none is "
+                                     f"served: add {rel}/index.md")]
+    if files:
+        return [Problem(files[0], 1, f"folder {rel}/ is not served: {STATIC_HINT}")]
+    return []
 
 
 def _title(meta, tokens):
@@ -203,7 +237,7 @@ def _load(folder, section, cache):
 def _signature(folder):
     try:
         return tuple(
-            (str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in sorted(folder.rglob("*.md"))
+            (str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in sorted(folder.rglob("*"))
         )
     except OSError:
         return None

@@ -9,7 +9,7 @@ that ended in an exception view.
 from dataclasses import dataclass, field
 
 from ..abuse.limits import over_limit
-from ..events import CommentPosted
+from ..events import CommentDeleted, CommentHeld, CommentPosted
 from . import comment_queries as store
 from .models import MAX_DEPTH, Comment
 from .readers import (
@@ -148,7 +148,9 @@ def post(request, page, *, body, name=None, parent=None, stamp=None, honeypot=No
         comment.root_id = comment.id
     grant_edit(request, comment)
     request.dbsession.flush()
-    request.registry.notify(CommentPosted(request, comment))
+    # Held comments fire their own event: a notification never shows one (docs/events.md).
+    event = CommentPosted if comment.state == "approved" else CommentHeld
+    request.registry.notify(event(request, comment))
     return comment
 
 
@@ -207,6 +209,7 @@ def edit(request, page, comment_id, body):
 def delete_own(request, page, comment_id):
     comment = editable(request, page, comment_id)
     ident = comment.id
+    request.registry.notify(CommentDeleted(request, comment, by_moderator=False))
     store.remove(request.dbsession, comment)
     revoke_edit(request, ident)
 

@@ -18,6 +18,7 @@ from ..abuse.limits import count_recent, record
 from ..discussion import comment_queries as store
 from ..discussion.comment_queries import BadCursor
 from ..discussion.models import Comment
+from ..events import CommentApproved, CommentDeleted, CommentHidden, CommentPosted
 from ..resources import Moderation
 from .models import Moderator
 from .passwords import check_password, hash_password, needs_rehash
@@ -134,11 +135,19 @@ def search(context, request):
 def apply(request, action, comment):
     if comment.state == "deleted" and action != "delete":
         return  # a placeholder has no text left to show
+    previous, notify = comment.state, request.registry.notify
     if action == "approve":
         comment.state = "approved"
+        if previous != "approved":
+            notify(CommentApproved(request, comment, previous))
+        if previous == "pending":  # held until now: readers see it from here on
+            notify(CommentPosted(request, comment, approved=True))
     elif action == "hide":
         comment.state = "hidden"
+        if previous != "hidden":
+            notify(CommentHidden(request, comment, previous))
     elif action == "delete":
+        notify(CommentDeleted(request, comment, by_moderator=True))
         store.remove(request.dbsession, comment)
 
 

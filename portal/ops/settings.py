@@ -21,10 +21,14 @@ DEFAULTS = {
     "portal.plugins.disabled": ((), aslist),
     "portal.plugins.only": ((), aslist),
     "portal.plugins.owners": ((), aslist),
-    # A plugin failing this many times within the window (seconds) is switched off until
-    # the process restarts (portal.isolation); 0 never switches one off.
+    # false: read the recorded section owners, never record new ones (portal plugin check).
+    "portal.plugins.record_owners": (True, asbool),
+    # A plugin's view, subscriber or template failing this many times within the window
+    # (seconds) is switched off for the cool-down, then tried again (portal.plugins.isolation);
+    # 0 never switches one off.
     "portal.plugins.failure_threshold": (5, int),
     "portal.plugins.failure_window": (600, int),
+    "portal.plugins.cooldown": (60, int),
     "portal.cookies.secure": (False, asbool),
     "portal.hsts": (False, asbool),
     "portal.hsts.max_age": (63072000, int),

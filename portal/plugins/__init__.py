@@ -1,10 +1,12 @@
 """The plugin host: discovery through entry points, loading each plugin in isolation, the
-configuration directives, runtime isolation, provenance, and the ``portal plugin`` commands.
+configuration directives, runtime isolation, section owners, provenance, and the
+``portal plugin`` commands.
 
-Contract version 1 (docs/plugins.md): a plugin is an installed distribution with an entry
-point in the group ``portal.plugins`` naming a module (or ``module:function``) that holds
-``includeme(config)``. Inside, it uses the directives of ``portal.plugins.directives``, and
-may register views on the core's resource types and subscribe to the core's events.
+Contract 1.1 (docs/plugins.md): a plugin is an installed distribution with an entry point
+in the group ``portal.plugins`` naming a module (or ``module:function``) that holds
+``includeme(config)``. Inside, it uses the directives (``add_portal_section``,
+``add_portal_static``, ``add_portal_templates``, ``add_portal_setting``), and may register
+views on the core's resource types and subscribe to the core's events.
 
 The names below stay importable from ``portal.plugins`` for tools and plugins' tests.
 """
@@ -14,6 +16,7 @@ from .directives import add_portal_section, add_portal_static, add_portal_templa
 from .loader import (  # noqa: F401
     ENTRY_POINT_GROUP,
     PLUGIN_API_VERSION,
+    PLUGIN_CONTRACT,
     RESERVED_NAMES,
     SUPPORTED_API_VERSIONS,
     PluginError,
@@ -23,6 +26,7 @@ from .loader import (  # noqa: F401
     discover,
 )
 from .predicates import SectionPredicate
+from .settings import add_portal_setting
 
 
 def includeme(config):
@@ -35,6 +39,7 @@ def includeme(config):
     config.add_directive("add_portal_section", add_portal_section)
     config.add_directive("add_portal_static", add_portal_static)
     config.add_directive("add_portal_templates", add_portal_templates)
+    config.add_directive("add_portal_setting", add_portal_setting)
     config.registry.portal_plugins = Plugins()
     config.commit()
     PluginLoader(config).load(discover())

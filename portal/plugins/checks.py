@@ -1,24 +1,28 @@
-"""``portal plugin check`` and ``portal plugin list``: installed plugins, seen the way the
-portal sees them.
+"""``portal plugin check`` and ``portal plugin list``: plugins seen the way the portal sees
+them.
 
-Both build the portal once in a scratch configurator (``portal.main`` with the site's
-settings, never serving a request), so a plugin is checked by the same loader that will
-serve it: its entry point is imported, its ``includeme`` runs, its content is parsed and
-rendered, its section name must be free. ``check`` then looks deeper at what loaded:
-broken links between pages (with the line they are on), links to sections this portal
-does not have, and fenced Python blocks that do not compile.
+Both build the portal once in a scratch configurator (``portal.make_app`` with the site's
+settings, no environment, never serving a reader), so a plugin is checked by the same
+loader that will serve it: its entry point is imported, its ``includeme`` runs, its
+content is parsed, its section name must be free (and not owned by another plugin in the
+site's database, read but never written), its settings must parse. ``check`` then reports
+every located problem: what failed it, and for a loaded plugin the warnings the loader
+found (links, front matter, static files, ``section=`` values, renderers) plus Python
+blocks that do not compile. ``--source DIR`` checks a source tree instead of the
+installed copy; ``--render`` asks the real application for every page and named view.
 """
 
 import contextlib
 import importlib.metadata
+import json
 import logging
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 
 from ..content import Problem
 from .loader import discover
 from .provenance import entry_point_location
-
-# Settings that would stop the scratch build at the first failure or leave plugins out.
+from .validation import missing_page
 
 
 @dataclass
@@ -61,10 +65,12 @@ def _quiet(logger_name):
         logger.setLevel(level)
 
 
-def scratch_portal(settings, enable=()):
-    """The registry of the portal built from ``settings`` (raw, as read from the .ini) the
-    way the site runs it, except that failures are collected, never fatal, and the plugins
-    ``enable`` are loaded even if the site disables them. Nothing is served."""
+def scratch_app(settings, enable=(), database_url=None):
+    """The WSGI app of the portal built from ``settings`` (raw, as read from the .ini) the
+    way the site runs it, except that failures are collected, never fatal, the plugins
+    ``enable`` are loaded even if the site disables them, and the section owners recorded
+    in the site's database are read but never written. ``database_url`` replaces the
+    site's database (``--render`` answers requests against a throw-away one)."""
     from pyramid.settings import aslist
 
     from .. import make_app
@@ -74,17 +80,24 @@ def scratch_portal(settings, enable=()):
     raw["portal.secret.required"] = "false"  # nothing is signed here
     typed = load_settings(raw, {})
     raw["portal.plugins.strict"] = "false"
+    raw["portal.plugins.record_owners"] = "false"
     raw["portal.plugins.disabled"] = " ".join(
         name for name in typed["portal.plugins.disabled"] if name not in enable)
     only = list(typed["portal.plugins.only"])
     raw["portal.plugins.only"] = " ".join(only + [n for n in enable if n not in only]) if only else ""
+    if database_url:
+        raw["sqlalchemy.url"] = database_url
     # A development aid with nothing to check.
     raw["pyramid.includes"] = " ".join(
         k for k in aslist(raw.get("pyramid.includes", "")) if k != "pyramid_debugtoolbar")
     # No environment: the check sees exactly the settings it was given.
     with _quiet("portal.plugins"):
-        app = make_app(raw)
-    return app.registry
+        return make_app(raw)
+
+
+def scratch_portal(settings, enable=()):
+    """The registry of ``scratch_app`` (what ``list`` and ``check`` read)."""
+    return scratch_app(settings, enable).registry
 
 
 def plugin_statuses(settings):
@@ -99,9 +112,26 @@ def plugin_statuses(settings):
     return plugins
 
 
-def check(settings, names=()):
-    """Problems of the installed plugins ``names`` (all enabled ones if empty), each a
-    ``Problem`` (``file:line: message``), and the plugins checked."""
+@dataclass
+class Report:
+    """What ``check`` found: ``own`` problems (of the plugins asked about) first, then
+    ``elsewhere`` (other plugins' problems that concern them: broken links into their
+    sections), and which copy of each plugin was checked."""
+
+    own: list = field(default_factory=list)
+    elsewhere: list = field(default_factory=list)
+    checked: list = field(default_factory=list)  # PluginRecord
+    copies: dict = field(default_factory=dict)  # plugin name -> which copy, in words
+
+    @property
+    def problems(self):
+        return self.own + self.elsewhere
+
+
+def check(settings, names=(), *, ini=None, source=None, render=False):
+    """Check the plugins ``names`` (every enabled one if empty); returns a ``Report``.
+    ``ini`` is the .ini file the settings come from (to locate unknown settings);
+    ``source`` a ``source.SourceTree`` already on the path (``--source``)."""
     installed = {p.name: p for p in installed_plugins()}
     unknown = [n for n in names if n not in installed]
     if unknown:
@@ -109,18 +139,63 @@ def check(settings, names=()):
             f"no installed plugin is named {', '.join(map(repr, unknown))} "
             f"(installed: {', '.join(sorted(installed)) or 'none'})"
         )
-    registry = scratch_portal(settings, names)
+    app = scratch_app(settings, names)
+    registry = app.registry
     records = {rec.name: rec for rec in registry.portal_plugins}
     wanted = list(names) or [n for n, rec in records.items() if rec.status != "disabled"]
-    problems = []
+    report = Report(checked=[records[n] for n in wanted])
     for name in wanted:
         rec = records[name]
-        if rec.status == "failed":
-            problems.extend(_load_problems(rec, installed[name].entry_point))
-        elif rec.status == "loaded":
-            for section in rec.sections:
-                problems.extend(section_problems(registry.portal_root, registry.portal_root[section]))
-    return problems, [records[n] for n in wanted]
+        report.copies[name] = which_copy(rec, installed[name].entry_point, source)
+        report.own.extend(plugin_problems(registry, rec, installed[name].entry_point, ini))
+    if render:
+        report.own.extend(render_problems(settings, names or wanted))
+    own_sections = {s for n in wanted for s in records[n].sections}
+    for rec in records.values():
+        if rec.name in wanted or rec.status != "loaded":
+            continue
+        for problem in rec.warnings:
+            if any(f"'/{s}/" in problem.message for s in own_sections):
+                report.elsewhere.append(problem)
+    return report
+
+
+def plugin_problems(registry, rec, ep, ini=None):
+    if rec.status == "failed":
+        return _load_problems(rec, ep)
+    if rec.status != "loaded":
+        return []
+    problems = list(rec.warnings)
+    for name in rec.sections:
+        problems.extend(compile_problems(registry.portal_root[name]))
+    problems.extend(setting_problems(rec, ini))
+    return problems
+
+
+def which_copy(rec, ep, source=None):
+    """Which copy of the plugin was checked, in words."""
+    where = rec.location or "?"
+    if source is not None and rec.distribution and \
+            re.sub(r"[-_.]+", "-", rec.distribution).lower() == re.sub(r"[-_.]+", "-", source.distribution).lower():
+        return f"the source tree {source.folder} (imported from {where}), not an installed copy"
+    dist = getattr(ep, "dist", None)
+    editable = _editable_source(dist)
+    label = f"{rec.distribution} {rec.version}" if rec.distribution else ep.value
+    if editable:
+        return f"the installed {label}, an editable install of {editable} (imported from {where})"
+    return f"the installed {label} at {where} (use --source DIR to check the tree you are editing)"
+
+
+def _editable_source(dist):
+    try:
+        text = dist.read_text("direct_url.json") if dist is not None else None
+        data = json.loads(text) if text else {}
+    except (OSError, ValueError):
+        return None
+    if (data.get("dir_info") or {}).get("editable"):
+        url = data.get("url", "")
+        return url[len("file://"):] if url.startswith("file://") else url
+    return None
 
 
 def _load_problems(rec, ep):
@@ -136,16 +211,34 @@ def _format(where):
     return f"{where[0]}:{where[1]}" if where else None
 
 
-def section_problems(root, section):
-    """What the renderer warned about (broken links, missing titles), links to sections
-    or pages this portal does not have, and Python blocks that do not compile."""
+def setting_problems(rec, ini):
+    """Settings under the plugin's name that it does not declare, located in the .ini."""
+    from .settings import describe_unknown
+
+    problems = []
+    for key, where, hint in rec.unknown_settings:
+        if where != "settings":
+            continue
+        file, line = (ini, _ini_line(ini, key)) if ini else ("<settings>", 1)
+        problems.append(Problem(file, line, describe_unknown(rec, key, where, hint)))
+    return problems
+
+
+def _ini_line(ini, key):
+    try:
+        with open(ini, encoding="utf-8") as f:
+            for number, text in enumerate(f, start=1):
+                if re.match(rf"\s*{re.escape(key)}\s*[=:]", text):
+                    return number
+    except OSError:
+        pass
+    return 1
+
+
+def compile_problems(section):
+    """Python blocks of a section's pages that do not compile."""
     problems = []
     for doc in section.documents:
-        problems.extend(doc.warnings)
-        for link in doc.site_links:
-            missing = _missing(root, link.path)
-            if missing:
-                problems.append(Problem(doc.source, link.line, f"broken link {link.href!r}: {missing}"))
         for block in doc.code:
             if block.lang not in ("python", "py", "python3"):
                 continue
@@ -161,18 +254,39 @@ def section_problems(root, section):
     return problems
 
 
-def _missing(root, path):
-    """Why ``path`` (segments) is not a page of ``root``, or None if it is."""
-    if not path:
-        return None
-    if path[0] not in root.sections:
-        return f"no section {path[0]!r} is installed in this portal"
-    node = root.sections[path[0]]
-    for segment in path[1:]:
-        if segment not in node.children:
-            return f"no page /{'/'.join(path)}/ in section {path[0]!r}"
-        node = node.children[segment]
-    return None
+def section_problems(root, section):
+    """Every problem of one section's pages: the renderer's warnings, links to pages this
+    portal does not have, Python blocks that do not compile (kept for tools of 1.0)."""
+    problems = []
+    for doc in section.documents:
+        problems.extend(doc.warnings)
+        for link in doc.site_links:
+            missing = missing_page(root.sections, link.path)
+            if missing:
+                problems.append(Problem(doc.source, link.line, f"broken link {link.href!r}: {missing}"))
+    return problems + compile_problems(section)
+
+
+def render_problems(settings, names):
+    """``--render``: every page of the plugins' sections and every named view they
+    registered, asked of the real application (on a throw-away database, whatever the
+    site's): each answer that is not 2xx is a problem."""
+    import tempfile
+
+    from .render import render_plugins
+
+    with tempfile.TemporaryDirectory(prefix="portal-render-") as folder:
+        url = f"sqlite:///{folder}/render.sqlite"
+        from alembic import command
+
+        from ..ops.schema import alembic_config
+
+        command.upgrade(alembic_config({"sqlalchemy.url": url}), "head")
+        app = scratch_app(settings, names, database_url=url)
+        try:
+            return render_plugins(app, [app.registry.portal_plugins.records[n] for n in names])
+        finally:
+            app.registry["dbengine"].dispose()
 
 
 def requirement_pins(plugins):

@@ -2,12 +2,14 @@
 
 - ``portal plugin new NAME [--dir DIR]`` writes a complete plugin package
   (``--from-mkdocs PATH/mkdocs.yml``: made from an MkDocs project, docs/mkdocs.md);
-- ``portal plugin check [CONFIG] [NAME...]`` loads the installed plugins the way the
-  portal does and prints one ``file:line: message`` per problem (exit status 1 if any);
+- ``portal plugin check [CONFIG] [NAME...] [--source DIR] [--render]`` loads plugins the
+  way the portal does and prints one ``file:line: message`` per problem (exit status 1 if
+  any), the plugins asked about first, and says which copy of each it checked;
 - ``portal plugin list [CONFIG] [--requirements]`` lists discovered plugins from their
   installed metadata, with the status each gets, or the pins of the loaded ones.
 """
 
+import contextlib
 import os
 import sys
 
@@ -15,6 +17,7 @@ from pyramid.paster import get_appsettings
 
 from . import checks
 from .scaffold import ScaffoldError, create_plugin
+from .source import SourceError, source_tree
 
 
 def _split_config(words):
@@ -42,7 +45,7 @@ def new(args):
     print(f"  cd {target}")
     print('  pip install -e ".[test]"    # the plugin, the portal and its test kit')
     print("  pytest                      # the section's own tests")
-    print(f"  portal plugin check {args.name}")
+    print(f"  portal plugin check {args.name} --render")
     print("  python -m build             # the wheel to publish")
     return 0
 
@@ -50,21 +53,34 @@ def new(args):
 def check(args):
     config, names = _split_config(args.words)
     try:
-        problems, checked = checks.check(_settings(config), names)
-    except LookupError as exc:
+        with source_tree(args.source) if args.source else contextlib.nullcontext() as tree:
+            if tree is not None and not names:
+                names = list(tree.entry_points)
+            report = checks.check(_settings(config), names, ini=config.split("#")[0] if config else None,
+                                  source=tree, render=args.render)
+    except (LookupError, SourceError) as exc:
         print(f"portal plugin check: {exc}", file=sys.stderr)
         return 2
-    for problem in problems:
+    for problem in report.own:
         print(problem)
-    failed = len({p.file for p in problems})
+    for problem in report.elsewhere:
+        print(problem)
+    for rec in report.checked:
+        print(f"checked {rec.label}: {report.copies[rec.name]}", file=sys.stderr)
+    if report.elsewhere:
+        one = len(report.elsewhere) == 1
+        print(f"{len(report.elsewhere)} problem{'' if one else 's'} of other plugins "
+              f"concern{'s' if one else ''} these sections (listed last)", file=sys.stderr)
+    problems = report.problems
+    plural = "s" if len(report.checked) != 1 else ""
     if problems:
+        failed = len({p.file for p in problems})
         print(f"{len(problems)} problem{'s' if len(problems) != 1 else ''} in {failed} "
-              f"file{'s' if failed != 1 else ''}; {len(checked)} plugin"
-              f"{'s' if len(checked) != 1 else ''} checked", file=sys.stderr)
+              f"file{'s' if failed != 1 else ''}; {len(report.checked)} plugin{plural} checked",
+              file=sys.stderr)
         return 1
-    names = ", ".join(rec.name for rec in checked) or "none installed"
-    print(f"no problems in {len(checked)} plugin{'s' if len(checked) != 1 else ''} ({names})",
-          file=sys.stderr)
+    names = ", ".join(rec.name for rec in report.checked) or "none installed"
+    print(f"no problems in {len(report.checked)} plugin{plural} ({names})", file=sys.stderr)
     return 0
 
 
@@ -104,10 +120,16 @@ def register(subparsers):
     p.set_defaults(func=new)
 
     p = actions.add_parser(
-        "check", help="load installed plugins as the portal would and report every problem",
-        description="Prints one file:line: message per problem; exit status 1 if any.")
+        "check", help="load plugins as the portal would and report every problem",
+        description="Prints one file:line: message per problem, the plugins named first; exit "
+                    "status 1 if any. Says which copy of each plugin it checked.")
     p.add_argument("words", nargs="*", metavar="[CONFIG] [NAME ...]",
                    help="the .ini file (default: built-in settings), then plugin names (default: all)")
+    p.add_argument("--source", metavar="DIR",
+                   help="check the plugin in this source tree (its pyproject.toml), not the installed copy")
+    p.add_argument("--render", action="store_true",
+                   help="also request every page and named view of the plugins through the real "
+                        "application (on a throw-away database) and report any answer that is not 2xx")
     p.set_defaults(func=check)
 
     p = actions.add_parser("list", help="list installed plugins with version and status")

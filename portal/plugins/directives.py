@@ -1,7 +1,13 @@
 """The configuration directives a plugin's ``includeme`` calls: ``add_portal_section``,
-``add_portal_static`` and ``add_portal_templates``. Each checks its arguments at once and
-records a configuration action with a discriminator (two plugins claiming one thing is a
-conflict naming both) and an introspectable (what ``/-/plugins`` shows)."""
+``add_portal_static``, ``add_portal_templates`` and (contract 1.1) ``add_portal_setting``
+(in ``portal.plugins.settings``). Each checks its arguments at once and records a
+configuration action with a discriminator (two plugins claiming one thing is a conflict
+naming both) and an introspectable (what ``/-/plugins`` shows). What a directive adds to
+the plugin's record is added by the action, when the plugin is committed, so a plugin
+that fails before keeps nothing.
+
+Whose directive it is comes from the package of the configurator it is called on
+(``plugin_of(config)``), never from a pointer the loader moves around."""
 
 import os
 
@@ -12,11 +18,7 @@ from pyramid_jinja2 import IJinja2Environment
 
 from ..content import SEGMENT_RE, ContentError, Problem, load_folder
 from ..resources import Section
-from .loader import RESERVED_NAMES, SECTION
-
-
-def _current(config):
-    return getattr(config.registry, "portal_plugins", None) and config.registry.portal_plugins.current
+from .loader import RESERVED_NAMES, SECTION, plugin_of
 
 
 def _resolve_folder(config, spec, what):
@@ -32,7 +34,7 @@ def _resolve_folder(config, spec, what):
 def add_portal_section(config, name, *, title, content, summary="", order=100):
     """Declare a section: ``name`` is its URL segment, ``content`` a folder of Markdown.
 
-    Everything is checked and the content rendered here, at once, so a bad section fails
+    Everything is checked and the content parsed here, at once, so a bad section fails
     its own plugin's ``includeme`` with a message that names the file.
     """
     if not isinstance(name, str) or not SEGMENT_RE.match(name):
@@ -52,7 +54,7 @@ def add_portal_section(config, name, *, title, content, summary="", order=100):
         doc = load_folder(folder, name, cache=getattr(config.registry, "portal_content_cache", None))
     except ContentError as exc:
         raise ContentError(f"section {name!r}: {exc}", exc.problems) from None
-    rec = _current(config)
+    rec = plugin_of(config)
     plugin = rec.name if rec else None
     section = Section(name, doc, title=title.strip(), summary=summary.strip(), order=order,
                       plugin=plugin, spec=content)
@@ -71,18 +73,24 @@ def add_portal_section(config, name, *, title, content, summary="", order=100):
 
 
 def add_portal_static(config, spec, name=None):
-    """Serve a plugin's folder of static files under ``/-/static/<plugin name>/``."""
-    rec = _current(config)
+    """Serve a plugin's folder of static files under ``/-/static/<name>/`` (the plugin's
+    name by default), with cache-busting URLs (Markdown links to its files get them too)."""
+    rec = plugin_of(config)
     name = name or (rec.name if rec else None)
     if not name or not SEGMENT_RE.match(name) or name == "portal":
         raise ConfigurationError(f"static name {name!r} is not a free URL segment")
     path = _resolve_folder(config, spec, "static")
     if not os.path.isdir(path):
         raise ConfigurationError(f"static folder {spec} does not exist ({path})")
-    # Long-lived, with cache-busting URLs, like the core's own (portal.caching).
+    # Long-lived, with cache-busting URLs, like the core's own (portal.http.caching).
     config.add_busted_static_view(f"-/static/{name}", spec)
-    if rec is not None:
-        rec.statics.append(f"/-/static/{name}/")
+
+    def register():
+        if rec is not None:
+            rec.statics.append(f"/-/static/{name}/")
+            rec.static_folders[name] = path
+
+    config.action(None, register)
 
 
 def add_portal_templates(config, spec):
@@ -90,8 +98,8 @@ def add_portal_templates(config, spec):
     a core template (``page.jinja2``, ``layout.jinja2``, ...) replaces it.
 
     Every template is parsed here, so a syntax error fails the plugin at start-up with
-    its file and line; an error while rendering leaves the override out for that page
-    (``portal.isolation``)."""
+    its file and line; a template that raises while rendering is left out, on its own,
+    by its circuit breaker (``portal.plugins.isolation``)."""
     path = _resolve_folder(config, spec, "templates")
     if not os.path.isdir(path):
         raise ConfigurationError(f"templates folder {spec} does not exist ({path})")
@@ -114,11 +122,16 @@ def add_portal_templates(config, spec):
     config.add_jinja2_search_path(spec, prepend=True)
     core = AssetResolver().resolve("portal:templates").abspath()
     overrides = [n for n in names if os.path.isfile(os.path.join(core, n))]
+    rec = plugin_of(config)
+    registry = config.registry
+
+    def register():
+        if rec is not None:
+            rec.templates.extend(names)
+            rec.template_paths.append(path)
+            registry.portal_health.add_templates(rec, spec, path, names)
+
     intr = config.introspectable("portal templates", spec, spec, "portal templates")
     intr["templates"] = names
     intr["overrides"] = overrides
-    config.action(None, introspectables=(intr,))
-    rec = _current(config)
-    if rec is not None:
-        rec.templates.extend(names)
-        rec.template_paths.append(path)
+    config.action(None, register, introspectables=(intr,))

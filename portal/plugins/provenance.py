@@ -9,6 +9,7 @@ plugin that failed to load; ``portal plugin check`` prints them as ``file:line:`
 """
 
 import importlib.util
+import inspect
 import os
 import sys
 import traceback
@@ -23,6 +24,7 @@ KINDS = {
     "views": "view",
     "subscribers": "subscriber",
     "routes": "route",
+    "portal settings": "setting",
 }
 
 
@@ -67,13 +69,38 @@ def _entry(intr):
             "context": describe(intr.get("context")) if intr.get("context") is not None else None,
             "route": intr.get("route_name"),
             "request_methods": sorted(methods) if isinstance(methods, (tuple, list, set)) else methods,
+            "section": _names(intr.get("section")),
         }
+    if kind == "setting":
+        return {"kind": kind, "name": intr.discriminator, "type": intr.get("type"),
+                "secret": intr.get("secret")}
     if kind == "subscriber":
         return {"kind": kind, "name": describe(intr.get("subscriber")),
                 "events": [describe(i) for i in intr.get("interfaces", ())]}
     if intr.get("name", "").startswith("__"):
         return None  # the route of a static path
     return {"kind": kind, "name": intr.get("name"), "pattern": intr.get("pattern")}
+
+
+def _names(value):
+    """The section names of a ``section=`` predicate value, or None without one."""
+    if value is None:
+        return None
+    return sorted(value.split() if isinstance(value, str) else value)
+
+
+def function_location(obj):
+    """``file:line`` where a function or class is defined, or None."""
+    obj = inspect.unwrap(obj) if callable(obj) else obj
+    code = getattr(obj, "__code__", None)
+    if code is not None:
+        return f"{code.co_filename}:{code.co_firstlineno}"
+    try:
+        file = inspect.getsourcefile(obj)
+        line = inspect.getsourcelines(obj)[1]
+    except (TypeError, OSError):
+        return None
+    return f"{file}:{line}" if file else None
 
 
 def describe(obj):

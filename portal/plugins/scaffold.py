@@ -1,17 +1,19 @@
 """``portal plugin new``: a complete plugin package from the templates in
-``portal/scaffolds/plugin/`` (``string.Template`` files; ``__package__`` in a path is the
-plugin's module). Built and installed as it comes, the plugin is served by the portal and
-its own test passes; docs/plugins.md walks through it."""
+``portal/plugins/scaffolds/plugin/`` (``string.Template`` files; ``__package__`` in a path
+is the plugin's module). A ``pyproject.toml`` distribution: built and installed as it
+comes, the plugin is served by the portal, its own tests pass (alone or beside other
+plugins), and its CI workflow tests, builds and checks it; docs/plugins.md walks
+through it."""
 
 import string
 from pathlib import Path
 
 from ..content import SEGMENT_RE
-from .loader import PLUGIN_API_VERSION, RESERVED_NAMES
+from .loader import PLUGIN_API_VERSION, PLUGIN_CONTRACT, RESERVED_NAMES
 
 TEMPLATES = Path(__file__).with_name("scaffolds") / "plugin"
 # Files whose name cannot be their template's: a leading dot would hide them from packaging.
-RENAMED = {"gitignore": ".gitignore"}
+RENAMED = {"gitignore": ".gitignore", "github": ".github"}
 
 
 class ScaffoldError(ValueError):
@@ -38,6 +40,7 @@ def names_for(name, title=None):
         "title": title,
         "initial": title[:1].upper(),
         "api": str(PLUGIN_API_VERSION),
+        "contract": PLUGIN_CONTRACT,
         "core_requirement": requirement,
         "core_requirement_testkit": requirement.replace("backend-portal", "backend-portal[testkit]", 1),
     }

@@ -1,7 +1,7 @@
 """indexes for insights: ratings and comments of a period, ratings per page and stars
 
-Revision ID: insights
-Revises: 0002
+Revision ID: 0004
+Revises: 0003
 Create Date: 2026-12-02 09:00:00
 
 ``ix_ratings_updated_page_stars`` and ``ix_comments_created_state_page`` answer the insights
@@ -13,8 +13,8 @@ replaces (and ``uq_ratings_page_key_reader_key`` serves lookups by page too).
 
 from alembic import op
 
-revision = "insights"
-down_revision = "0002"
+revision = "0004"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 
