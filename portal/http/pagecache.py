@@ -30,7 +30,7 @@ from collections import OrderedDict
 
 from pyramid.events import NewResponse
 
-from ..events import CommentPosted, RatingChanged
+from ..events import CommentEvent, RatingChanged
 from ..resources import Page, Root, Section
 from .caching import body_etag, reader_state
 from .compression import compressed, preferred_encoding
@@ -180,7 +180,9 @@ def includeme(config):
     settings = config.get_settings()
     cache = PageCache(settings["portal.page_cache.seconds"], settings["portal.page_cache.max_bytes"])
     config.registry.portal_page_cache = cache
-    config.add_subscriber(cache.clear, CommentPosted)
+    # Any change to what pages show: a comment posted, approved, hidden or deleted (by its
+    # author or a moderator), a rating.
+    config.add_subscriber(cache.clear, CommentEvent)
     config.add_subscriber(cache.clear, RatingChanged)
     if cache.seconds:
         config.add_subscriber(mark_keepable, NewResponse)
