@@ -24,5 +24,15 @@ class RatingChanged:
         self.stars = stars
 
 
+class CommentsModerated:
+    """A moderator approved, hid or deleted comments (``action``, ``comment_ids``): what
+    readers see changed (the page cache empties)."""
+
+    def __init__(self, request, action, comment_ids):
+        self.request = request
+        self.action = action
+        self.comment_ids = comment_ids
+
+
 def includeme(config):
     """Nothing to configure: the event types are the contract."""

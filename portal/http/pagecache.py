@@ -10,8 +10,8 @@ answer: no traversal, no template, no query.
 What it never keeps: a request with any cookie (a reader with pending comments or a
 moderator login sees their own page), anything but a 200 HTML page of a section, a page or
 the home page, a response that sets a cookie. A comment or rating posted through this
-process empties the cache at once; one posted through another process (or a moderation
-decision) shows to anonymous readers within ``portal.page_cache.seconds`` (plus the time one
+process (or a moderation decision taken there) empties the cache at once; one posted
+through another process shows to anonymous readers within ``portal.page_cache.seconds`` (plus the time one
 request takes to render the page again: meanwhile, the other readers get the expired copy).
 ``0`` turns the cache off (the default; production.ini turns it on).
 """
@@ -21,7 +21,7 @@ from collections import OrderedDict
 
 from pyramid.response import Response
 
-from ..events import CommentPosted, RatingChanged
+from ..events import CommentPosted, CommentsModerated, RatingChanged
 from ..resources import Page, Root, Section
 from .caching import body_etag
 
@@ -134,5 +134,6 @@ def includeme(config):
     config.registry.portal_page_cache = cache
     config.add_subscriber(cache.clear, CommentPosted)
     config.add_subscriber(cache.clear, RatingChanged)
+    config.add_subscriber(cache.clear, CommentsModerated)
     config.add_tween("portal.http.pagecache.page_cache_tween_factory",
                      over="pyramid_tm.tm_tween_factory")
