@@ -431,7 +431,7 @@ def test_the_login_limit_is_per_account_across_addresses_with_a_bounded_backoff(
     add_moderator(app)
     attackers = [webtest.TestApp(app.app, extra_environ={"REMOTE_ADDR": f"203.0.113.{i}"})
                  for i in range(1, 31)]
-    statuses = [log_in(a, "mod", "guess number %d" % i, status="*").status_int
+    statuses = [log_in(a, "mod", f"guess number {i}", status="*").status_int
                 for i, a in enumerate(attackers)]
     assert statuses[:3] == [400, 400, 400]  # then the account backs off, whatever the address
     assert statuses[3:].count(400) <= 1 and 429 in statuses

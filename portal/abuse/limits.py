@@ -51,9 +51,9 @@ def count_recent(request, kind, window, who=None, dbsession=None):
     return count, wait
 
 
-def latest(request, kind, who):
+def latest(request, kind, who, dbsession=None):
     """When ``who``'s latest ``kind`` event happened (None if never)."""
-    return request.dbsession.scalar(select(func.max(ClientEvent.created_at)).where(
+    return (dbsession or request.dbsession).scalar(select(func.max(ClientEvent.created_at)).where(
         ClientEvent.kind == kind, ClientEvent.client_hash == who))
 
 
@@ -70,9 +70,14 @@ def record(request, kind, window, who=None, dbsession=None):
     dbsession.flush()
 
 
-def forget(request, kind, who):
-    request.dbsession.execute(delete(ClientEvent).where(
-        ClientEvent.kind == kind, ClientEvent.client_hash == who))
+def forget(request, kind, who, at=None):
+    """Drop ``who``'s ``kind`` events (only the one made ``at`` that moment, if given)."""
+    stmt = delete(ClientEvent).where(ClientEvent.kind == kind, ClientEvent.client_hash == who)
+    if at is not None:
+        stmt = stmt.where(ClientEvent.id == select(func.max(ClientEvent.id)).where(
+            ClientEvent.kind == kind, ClientEvent.client_hash == who,
+            ClientEvent.created_at == at).scalar_subquery())
+    request.dbsession.execute(stmt)
 
 
 def over_limit(request, kind, limit, window, who=None, dbsession=None):

@@ -1,9 +1,11 @@
 """The moderator login limit: per client address and per account, atomic.
 
-Both keys are locked (``limits.lock``) before anything is counted, and held until the
-request's transaction ends, so parallel attempts from one address, or on one account from
-many addresses, are checked one after the other: a limit of 10 lets exactly 10 passwords be
-checked, however many arrive at once.
+Every attempt reserves its place first, in a short transaction of its own: both keys are
+locked (``limits.lock``), the failures counted, and the attempt recorded as a failure,
+then committed, all before the (slow, argon2) password check. So parallel attempts from
+one address, or on one account from many addresses, cannot all slip under a limit (a
+limit of 10 lets exactly 10 passwords be checked, however many arrive at once), and no
+lock is held while a password is checked. A successful login takes its reservation back.
 
 - Per address: ``portal.login.rate_limit`` failures per ``portal.login.rate_window`` seconds,
   then 429 until the oldest failure leaves the window.
@@ -36,29 +38,32 @@ def backoff(failures, settings):
 
 
 def refusal(request, name):
-    """Lock this address and account, then ``(seconds to wait, why)`` if this attempt may
-    not be checked, or None if it may."""
+    """``(seconds to wait, why)`` if this attempt may not be checked, or None if it may, in
+    which case it is already recorded as a failure (``succeeded`` takes it back)."""
     settings = request.registry.settings
     window = settings["portal.login.rate_window"]
     address, account = request.client_key, account_key(request, name)
-    lock(request, address, account)
-    failures, wait = count_recent(request, ADDRESS, window)
-    if failures >= settings["portal.login.rate_limit"]:
-        return wait, "Too many failed logins from your address"
-    tries, _ = count_recent(request, ACCOUNT, window, account)
-    delay = backoff(tries, settings)
-    if delay:
-        since = (request.clock.utcnow() - latest(request, ACCOUNT, account)).total_seconds()
-        if since < delay:
-            return max(1, math.ceil(delay - since)), "Too many failed logins for this name"
+    with request.registry["dbsession_factory"]() as db:
+        lock(request, address, account, dbsession=db)
+        failures, wait = count_recent(request, ADDRESS, window, dbsession=db)
+        if failures >= settings["portal.login.rate_limit"]:
+            return wait, "Too many failed logins from your address"
+        tries, _ = count_recent(request, ACCOUNT, window, account, dbsession=db)
+        delay = backoff(tries, settings)
+        if delay:
+            last = latest(request, ACCOUNT, account, dbsession=db)
+            since = (request.clock.utcnow() - last).total_seconds()
+            if since < delay:
+                return max(1, math.ceil(delay - since)), "Too many failed logins for this name"
+        record(request, ADDRESS, window, dbsession=db)
+        record(request, ACCOUNT, window, account, dbsession=db)
+        db.commit()
     return None
 
 
-def failed(request, name):
-    window = request.registry.settings["portal.login.rate_window"]
-    record(request, ADDRESS, window)
-    record(request, ACCOUNT, window, account_key(request, name))
-
-
 def succeeded(request, name):
+    """The password was right: the attempt was no failure, and the account starts afresh."""
     forget(request, ACCOUNT, account_key(request, name))
+    newest = latest(request, ADDRESS, request.client_key)
+    if newest is not None:
+        forget(request, ADDRESS, request.client_key, at=newest)

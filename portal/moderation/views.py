@@ -94,7 +94,6 @@ def login(context, request):
     moderator = (request.dbsession.scalar(select(Moderator).where(Moderator.name == name))
                  if name else None)
     if not check_password(moderator.password_hash if moderator else None, password):
-        logins.failed(request, name)
         request.response.status = 400
         return _login_value(request, came_from, name, "Wrong name or password.")
     logins.succeeded(request, name)
