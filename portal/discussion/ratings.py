@@ -24,15 +24,14 @@ def rate(request, page, stars):
     reader each time, so the address limit is what stops it)."""
     settings = request.registry.settings
     window = settings["portal.ratings.rate_window"]
-    known = reader_key(request)
     wait = over_limit(request, "rating", settings["portal.ratings.rate_limit"], window)
-    if wait is None and known is not None:
+    if wait is None:
+        reader = ensure_reader(request)
         wait = over_limit(request, "rating-reader", settings["portal.ratings.reader_limit"],
-                          window, who=known)
+                          window, who=reader)
     if wait is not None:
         raise Rejected({"client": f"too many ratings from your address or browser; try "
                                   f"again in {wait} seconds"}, status=429, retry_after=wait)
-    reader = ensure_reader(request)
     store.upsert(request.dbsession, page.key, reader, stars, now=request.clock.utcnow())
     request.registry.notify(RatingChanged(request, page.key, stars))
     return reader
