@@ -240,7 +240,7 @@ def paths():
                                "Each hit lands on the heading where the terms are.",
                 "parameters": [
                     {"name": "q", "in": "query", "required": True,
-                     "schema": {"type": "string", "pattern": TEXT},
+                     "schema": {"type": "string"},
                      "description": "Words (all must match; if no page has them all, pages "
                                     "with some of them), \"quoted phrases\" and prefix* terms. "
                                     "Any other character is ignored."},
@@ -257,9 +257,9 @@ def paths():
                 ],
                 "responses": {
                     "200": _json({"$ref": "#/components/schemas/SearchResults"}, "The results."),
-                    "400": _error("A bad `page` or `per_page`, an unknown `section`, NUL in "
-                                  "`q`, or a query string that is not UTF-8. Parameters "
-                                  "not listed here are ignored."),
+                    "400": _error("A bad `page` or `per_page`, an unknown `section`, or a "
+                                  "query string that is not UTF-8. Parameters not listed "
+                                  "here are ignored."),
                 },
             },
         },

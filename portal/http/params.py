@@ -128,7 +128,7 @@ class Params:
     # -- types -------------------------------------------------------------------------
 
     def text(self, name, *, default=None, max_length=None, required=False, nullable=False,
-             strip=False, empty_is_missing=False):
+             strip=False, empty_is_missing=False, drop_nul=False):
         raw = self._raw(name)
         if raw is _MISSING or (raw is None and nullable):
             if required:
@@ -139,6 +139,8 @@ class Params:
         if not isinstance(raw, str):
             self.fail(name, "must be a string" + (" or null" if nullable else ""))
             return default
+        if drop_nul:  # for free text whose reader ignores what is not a word (search)
+            raw = raw.replace("\x00", "")
         problem = text_problem(raw)
         if problem:
             self.fail(name, problem)

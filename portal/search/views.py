@@ -54,7 +54,7 @@ def read_search(request, *, strict_section):
     ``BadSearch``. An unknown ``section`` is an error for the API (``strict_section``);
     the page ignores it and searches everywhere."""
     params = query_params(request)  # decoded, no NUL or surrogates (portal.http.params)
-    text = params.text("q", default="")
+    text = params.text("q", default="", drop_nul=True)
     section = params.text("section", default="", strip=True) or None
     page = _int(params, "page", 1, MAX_PAGE)
     per_page = _int(params, "per_page", request.registry.settings["portal.search.page_size"],
