@@ -251,7 +251,7 @@ def paths():
                      "schema": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 1}},
                     {"name": "per_page", "in": "query",
                      "schema": {"type": "integer", "minimum": 1, "maximum": 50, "default": 10}},
-                    {"name": "live", "in": "query", "schema": {"enum": ["1", "true"]},
+                    {"name": "live", "in": "query", "schema": {"enum": ["1", "true", "0", "false"]},
                      "description": "The reader is still typing: the last word is a prefix, and "
                                     "a search that finds nothing is not counted."},
                 ],

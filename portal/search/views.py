@@ -39,9 +39,9 @@ class BadSearch(ValueError):
         self.field = field
 
 
-def _int(params, name, default, high):
-    raw = params.text(name, default="", strip=True)
-    if params.errors or not raw:
+def _int(params, name, default, high, strict=False):
+    raw = params.text(name, default=None, strip=True)
+    if params.errors or raw is None or (not raw and not strict):
         return default
     try:
         return parse_integer(raw, 1, high)
@@ -55,11 +55,13 @@ def read_search(request, *, strict_section):
     the page ignores it and searches everywhere."""
     params = query_params(request)  # decoded, no NUL or surrogates (portal.http.params)
     text = params.text("q", default="", drop_nul=True)
-    section = params.text("section", default="", strip=True) or None
-    page = _int(params, "page", 1, MAX_PAGE)
+    # The page's form sends empty fields; the API says what it accepts (portal.api.openapi).
+    section = params.text("section", default=None, strip=True)
+    section = section if section or (strict_section and section is not None) else None
+    page = _int(params, "page", 1, MAX_PAGE, strict_section)
     per_page = _int(params, "per_page", request.registry.settings["portal.search.page_size"],
-                    MAX_PER_PAGE)
-    live = params.text("live", default="") in ("1", "true")
+                    MAX_PER_PAGE, strict_section)
+    live = params.choice("live", ("1", "true", "0", "false"), default="0") in ("1", "true")
     if params.errors:
         name, problem = next(iter(params.errors.items()))
         raise BadSearch(name, f"{name} {problem}")
