@@ -65,6 +65,7 @@ def test_an_error_outside_the_exception_views_is_a_500_with_the_security_headers
     assert app.get("/guide/").status_int == 200
 
 
-@pytest.mark.parametrize("path", ["/api/v1/search?q=%ff", "/@@search?q=a%00b"])
+@pytest.mark.parametrize("path", ["/api/v1/search?q=%ff", "/@@search?q=x&section=a%00b",
+                                  "/@@search?q=x&page=%C2%B2"])
 def test_search_parameters_that_are_not_text_are_a_400(portal_app, path):
     assert portal_app.get(path, status=400).headers["Content-Security-Policy"] == STRICT_CSP
