@@ -16,6 +16,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, configure_mappers, sessionmaker
 
+from .ops.database import bound_answers, engine_options
+
 # Every constraint gets a predictable name: Alembic migrations refer to them by name, on
 # SQLite and PostgreSQL alike.
 NAMING_CONVENTION = {
@@ -47,11 +49,11 @@ def upsert_insert(dbsession):
 
 
 def get_engine(settings, prefix="sqlalchemy."):
-    kwargs = {}
-    if make_url(settings[prefix + "url"]).get_backend_name() == "postgresql":
-        # An unreachable server fails fast (a 503, /readyz false) instead of hanging workers.
-        kwargs["connect_args"] = {"connect_timeout": settings.get("portal.db.connect_timeout", 5)}
-    engine = engine_from_config(settings, prefix, pool_pre_ping=True, **kwargs)
+    # Every wait on the database is bounded (portal.ops.database): an unreachable or silent
+    # server costs a request a few seconds (a 503, /readyz false), never a hung worker.
+    kwargs = {"pool_pre_ping": True, **engine_options(settings, make_url(settings[prefix + "url"]))}
+    engine = engine_from_config(settings, prefix, **kwargs)
+    bound_answers(engine, settings)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     return engine

@@ -97,7 +97,3 @@ class RatingChanged:
         self.request = request
         self.page_key = page_key
         self.stars = stars
-
-
-def includeme(config):
-    """Nothing to configure: the event types are the contract."""

@@ -212,7 +212,7 @@ def test_the_rate_limit_is_kept_in_the_database_and_holds_across_processes(
     post(other_reader(first, "198.51.100.7"), "five")
     assert len(rows(first)) == 3
     # Refused posts were not counted (their transaction was aborted).
-    assert len(rows(first, ClientEvent)) == 3
+    assert len(rows(first, ClientEvent, ClientEvent.kind == "comment")) == 3
 
 
 def test_the_rate_limit_lets_a_client_post_again_once_the_window_has_passed(demo_app, portal_clock):
@@ -647,3 +647,64 @@ def test_with_javascript_reply_points_the_form_at_the_comment_without_a_page_loa
     assert errors == []
     reply = rows(app)[-1]
     assert (reply.body_source, reply.parent_id) == ("the answer", root.id)
+
+
+# -- the open world (issue 12) -------------------------------------------------------------
+
+def test_control_characters_never_reach_a_stored_comment_or_a_feed(demo_app):
+    app = demo_app()
+    post(app, "bell\x07 escape\x1b[31m form\x0cfeed \ufffe end", name="Ann\x0b\x1f")
+    [row] = rows(app)
+    assert row.body_source == "bell escape[31m formfeed  end" and row.author_name == "Ann"
+    # A row stored before (by an older version, or by hand) cannot break the feeds either.
+    execute(app, sa.update(Comment).values(author_name="Bob\x01", body_html="<p>x\x02y</p>"))
+    for url in (PAGE + "@@feed", "/-/comments.atom"):
+        root = ET.fromstring(app.get(url).body)  # a parse error fails the test
+        entry = root.find("{http://www.w3.org/2005/Atom}entry")
+        assert entry.find("{http://www.w3.org/2005/Atom}author")[0].text == "Bob"
+        assert entry.find("{http://www.w3.org/2005/Atom}content").text == "<p>xy</p>"
+
+
+def test_a_form_stamp_is_good_for_one_comment(demo_app):
+    app = demo_app()
+    form = comment_form(app)
+    stamp = form["stamp"].value
+    form["body"] = "first"
+    form.submit(status=303)
+    replay = comment_form(app)
+    replay["stamp"], replay["body"] = stamp, "replayed"
+    answer = replay.submit(status=400)
+    assert "already sent once" in answer.text
+    # The form comes back filled in with a fresh stamp: sending it again goes through.
+    again = answer.forms["comment-form"]
+    assert again["body"].value == "replayed" and again["stamp"].value != stamp
+    again.submit(status=303)
+    assert sorted(r.body_source for r in rows(app)) == ["first", "replayed"]
+
+
+def test_a_form_stamp_expires_and_a_refused_post_does_not_spend_it(demo_app, portal_clock):
+    app = demo_app(clock=portal_clock, **{"portal.comments.stamp_seconds": "600"})
+    form = comment_form(app)
+    form["body"] = ""  # breaks a rule: nothing stored, the stamp not spent
+    stamp = form["stamp"].value
+    form.submit(status=400)
+    form = comment_form(app)
+    form["stamp"], form["body"] = stamp, "the same stamp, now with a body"
+    form.submit(status=303)
+    late = comment_form(app)
+    portal_clock.advance(601)
+    late["body"] = "too late"
+    assert "expired" in late.submit(status=400).text
+
+
+def test_without_javascript_the_second_post_goes_through(demo_app):
+    """Pages carry neither token nor stamp; a post without them gets the form back with
+    both, and the same form sent again is stored."""
+    app = demo_app()
+    form = app.get(PAGE).forms["comment-form"]
+    assert not form["stamp"].value and not form["csrf_token"].value
+    form["body"] = "typed without JavaScript"
+    again = form.submit(status=400).forms["comment-form"]
+    assert again["stamp"].value and again["csrf_token"].value
+    again.submit(status=303)
+    assert [r.body_source for r in rows(app)] == ["typed without JavaScript"]

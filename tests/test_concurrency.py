@@ -8,6 +8,7 @@ import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from http.cookies import SimpleCookie
+from urllib.parse import urlencode
 
 import pytest
 import sqlalchemy as sa
@@ -20,6 +21,7 @@ SETTINGS = {
     "portal.plugins.only": "demo",
     "portal.comments.min_seconds": "0",
     "portal.comments.rate_limit": "100000",
+    "portal.ratings.rate_limit": "100000",
 }
 
 
@@ -111,17 +113,20 @@ def test_fifty_concurrent_ratings_leave_one_row_per_reader_and_the_right_histogr
 def test_five_hundred_concurrent_comment_posts_are_all_stored_once(live):
     app, base = live
     clients = [Client(base) for _ in range(50)]
-    stamp = clients[0].call("GET", "/api/v1/pages/demo/first/comments")[1]["stamp"]
+
+    def stamp():  # a stamp is good for one comment
+        return clients[0].call("GET", "/api/v1/csrf")[1]["stamp"]
+
     root = clients[0].call("POST", "/api/v1/pages/demo/first/comments",
-                           {"body": "the thread", "stamp": stamp})[1]["id"]
+                           {"body": "the thread", "stamp": stamp()})[1]["id"]
     jobs = []
     for c, client in enumerate(clients):
         for n in range(10):
             body = f"comment {c}-{n}"
             parent = root if n % 2 else None  # half of them replies to one thread
-            jobs.append(lambda cl=client, b=body, p=parent: cl.call(
+            jobs.append(lambda cl=client, b=body, p=parent, s=stamp(): cl.call(
                 "POST", "/api/v1/pages/demo/first/comments",
-                {"body": b, "stamp": stamp, "parent": p}))
+                {"body": b, "stamp": s, "parent": p}))
     answers = together(jobs, workers=50)
     assert [status for status, _ in answers] == [201] * 500, [a for a in answers if a[0] != 201][:3]
     ids = [body["id"] for _, body in answers]
@@ -160,3 +165,60 @@ def read_thread(client, root):
         after = page["next"]
         if after is None:
             return found
+
+
+# -- abuse limits under concurrency, from one address (issue 12) ----------------------------
+
+def plain_call(base, method, path, data=None, headers=None):
+    """One request from a client without cookies (a script): a new reader every time."""
+    body = None if data is None else (json.dumps(data).encode() if isinstance(data, dict)
+                                      else data)
+    request = urllib.request.Request(base + path, data=body, method=method,
+                                     headers={"Accept": "application/json", **(headers or {})})
+    try:
+        with urllib.request.urlopen(request, timeout=60) as resp:
+            return resp.status
+    except urllib.error.HTTPError as err:
+        return err.code
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_a_hundred_parallel_ratings_from_one_address_store_no_more_than_the_limit(demo_app,
+                                                                                  serve):
+    app = demo_app(**{**SETTINGS, "portal.ratings.rate_limit": "10"})
+    base = serve(app.app, threads=16)
+    jobs = [lambda: plain_call(base, "PUT", "/api/v1/pages/demo/first/rating/mine",
+                               {"stars": 5}, {"Content-Type": "application/json"})] * 100
+    statuses = together(jobs, workers=50)
+    with session_of(app) as s:
+        stored = s.scalar(sa.select(sa.func.count()).select_from(Rating))
+    print(f"\nratings from one address: 100 sent, {statuses.count(200)} accepted, "
+          f"{statuses.count(429)} refused (429), {stored} stored")
+    assert stored == 10 and statuses.count(200) == 10 and statuses.count(429) == 90
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_sixty_parallel_wrong_passwords_from_one_address_check_exactly_the_limit(demo_app,
+                                                                                 serve):
+    from portal.moderation.models import Moderator
+    from portal.moderation.passwords import hash_password
+
+    app = demo_app(**{**SETTINGS, "portal.login.rate_limit": "10",
+                      "portal.login.account_limit": "1000"})
+    with session_of(app) as s:
+        s.add(Moderator(name="mod", password_hash=hash_password("correct horse battery")))
+        s.commit()
+    base = serve(app.app, threads=16)
+    csrf = Client(base)  # a browser's CSRF cookie and token, shared by every attempt
+    cookie = "; ".join(f"{k}={v}" for k, v in csrf.cookies.items())
+
+    def attempt(i):
+        body = urlencode({"csrf_token": csrf.token, "name": "mod",
+                          "password": f"wrong guess {i}", "came_from": ""}).encode()
+        return plain_call(base, "POST", "/-/moderation/@@login", body,
+                          {"Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie})
+
+    statuses = together([lambda i=i: attempt(i) for i in range(60)], workers=60)
+    print(f"\nlogins from one address: 60 sent, {statuses.count(400)} passwords checked, "
+          f"{statuses.count(429)} refused (429)")
+    assert statuses.count(400) == 10 and statuses.count(429) == 50, statuses

@@ -166,3 +166,16 @@ def test_the_deploy_guide_exists_and_names_the_commands():
         assert needle in doc
     for line in re.findall(r"^\s*\$ (pserve .*)$", doc, re.M):
         assert shlex.split(line)[0] == "pserve"
+
+
+def test_the_kubernetes_settings_trust_the_ingress_and_bound_database_waits():
+    from portal.http.proxies import networks
+
+    data = manifests()["ConfigMap"]["data"]
+    assert networks(data["PORTAL_TRUSTED_PROXIES"])  # parses, as the portal will parse it
+    for name in ("PORTAL_DB_CONNECT_TIMEOUT", "PORTAL_DB_STATEMENT_TIMEOUT", "PORTAL_DB_POOL_TIMEOUT"):
+        assert 0 < int(data[name]) <= 10, name
+    # The liveness probe (/healthz never waits on the database) outlasts none of them, the
+    # readiness probe's timeout is what an unready pod costs.
+    web = container("Deployment")
+    assert web["livenessProbe"]["httpGet"]["path"] == "/healthz"

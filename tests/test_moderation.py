@@ -288,3 +288,155 @@ def test_a_moderators_comment_is_approved_at_once_and_marked(demo_app):
     assert row.state == "approved" and row.author_name == "Mia"
     html = webtest.TestApp(app.app).get(PAGE).text
     assert "official answer" in html and '<span class="badge">moderator</span>' in html
+
+
+# -- server-side sessions (issue 12) -------------------------------------------------------
+
+def copy_of(app):
+    """Another client holding a copy of ``app``'s cookies (a stolen or replayed cookie)."""
+    thief = webtest.TestApp(app.app, extra_environ={"REMOTE_ADDR": "198.51.100.9"})
+    for name in ("portal_session", "portal_csrf"):
+        thief.set_cookie(name, app.cookies[name])
+    return thief
+
+
+def sessions(app):
+    from portal.moderation.models import ServerSession
+
+    with session_of(app) as s:
+        return s.scalars(sa.select(ServerSession)).all()
+
+
+def test_the_cookie_holds_only_a_random_id_and_the_session_lives_in_the_database(site):
+    app, _ = site
+    log_in(app)
+    token = app.cookies["portal_session"]
+    [row] = sessions(app)
+    assert len(token) >= 40 and "mod" not in token and "." not in token  # no signed payload
+    import hashlib
+
+    assert row.id == hashlib.sha256(token.encode()).hexdigest() and row.moderator_id
+
+
+def test_a_copied_cookie_is_refused_after_logout(site):
+    app, _ = site
+    log_in(app)
+    thief = copy_of(app)
+    assert "Logged in as" in thief.get(QUEUE).text
+    app.get(QUEUE).forms["logout-form"].submit(status=303)
+    assert sessions(app) == []
+    thief.get(QUEUE, status=303)  # to the login page
+    target = comments(app)["spam spam"]
+    token = thief.cookies["portal_csrf"]
+    thief.post(QUEUE + "@@act", {"csrf_token": token, "do": f"approve:{target.id}"}, status=303)
+    assert comments(app)["spam spam"].state == "pending"
+
+
+def test_a_password_change_ends_every_other_session(site):
+    app, _ = site
+    log_in(app)
+    thief = copy_of(app)
+    page = app.get(QUEUE + "@@password")
+    form = page.forms["password-form"]
+    form["current"], form["new"], form["again"] = PASSWORD, "a brand new password", "a brand new password"
+    form.submit(status=303)
+    thief.get(QUEUE, status=303)
+    assert "Logged in as" in app.get(QUEUE).text  # this browser has a new session
+    [row] = sessions(app)
+    wrong = app.get(QUEUE + "@@password").forms["password-form"]
+    wrong["current"], wrong["new"], wrong["again"] = "not it at all", "x" * 12, "x" * 12
+    assert "The current password is wrong." in wrong.submit(status=400).text
+
+
+def test_portal_moderator_reset_and_revoke_end_sessions(demo_app, ini):
+    app = demo_app()
+    add_moderator(app, "ada")
+    log_in(app, "ada")
+    thief = copy_of(app)
+    done = run_portal("moderator", "revoke", str(ini), "ada")
+    assert done.returncode == 0, done.stderr
+    assert "1 session ended" in done.stdout
+    thief.get(QUEUE, status=303)
+    app.get(QUEUE, status=303)
+    log_in(app, "ada")
+    reset = run_portal("moderator", "add", str(ini), "ada", "--reset", stdin="a new long password\n")
+    assert reset.returncode == 0 and "1 session ended" in reset.stdout, reset.stdout + reset.stderr
+    app.get(QUEUE, status=303)
+    assert run_portal("moderator", "revoke", str(ini), "nobody").returncode == 1
+
+
+def test_sessions_end_when_idle_and_after_their_lifetime(demo_app, portal_clock):
+    app = demo_app(clock=portal_clock, **{"portal.sessions.idle_timeout": "600",
+                                          "portal.sessions.absolute_timeout": "1800"})
+    add_moderator(app)
+    log_in(app)
+    portal_clock.advance(590)
+    app.get(QUEUE, status=200)  # active: the idle clock starts again
+    portal_clock.advance(590)
+    app.get(QUEUE, status=200)
+    portal_clock.advance(601)
+    app.get(QUEUE, status=303)  # idle too long
+    assert sessions(app) == []
+    log_in(app)
+    for _ in range(3):
+        portal_clock.advance(500)
+        app.get(QUEUE, status=200)  # active every 500 s
+    portal_clock.advance(500)  # 2000 s after the login: past the lifetime, though never idle
+    app.get(QUEUE, status=303)
+
+
+def test_readers_get_no_session(demo_app):
+    app = demo_app()
+    reader = webtest.TestApp(app.app, extra_environ={"REMOTE_ADDR": "192.0.2.53"})
+    post(reader, "a reader's comment")
+    reader.get(PAGE)
+    assert "portal_session" not in reader.cookies and sessions(app) == []
+
+
+def test_moderation_screens_are_never_stored(site):
+    app, _ = site
+    assert app.get(QUEUE + "@@login").headers["Cache-Control"] == "no-store"
+    log_in(app)
+    for path in ("", "@@recent", "@@search", "@@password", "@@searches"):
+        assert app.get(QUEUE + path).headers["Cache-Control"] == "no-store", path
+
+
+@pytest.mark.parametrize("came_from", ["/-/moderation/\r\nSet-Cookie: x=1",
+                                       "/-/moderation/%0d%0aX: 1", "/-/moderation/\x00"])
+def test_came_from_with_control_characters_is_never_a_header(site, came_from):
+    app, _ = site
+    answer = log_in(app, came_from=came_from)
+    assert answer.location == "http://localhost/-/moderation/"
+    assert "x=1" not in str(answer.headers)
+
+
+def test_a_moderation_decision_empties_the_page_cache(demo_app):
+    app = demo_app(**{"portal.comments.moderation": "all", "portal.page_cache.seconds": "60"})
+    add_moderator(app)
+    reader = webtest.TestApp(app.app, extra_environ={"REMOTE_ADDR": "192.0.2.54"})
+    post(reader, "worth approving")
+    anonymous = webtest.TestApp(app.app)
+    assert "worth approving" not in anonymous.get(PAGE).text  # kept in the cache now
+    log_in(app)
+    act(app, app.get(QUEUE), f"approve:{comments(app)['worth approving'].id}")
+    assert "worth approving" in anonymous.get(PAGE).text
+
+
+# -- the login limit: per address and per account, with a back-off --------------------------
+
+def test_the_login_limit_is_per_account_across_addresses_with_a_bounded_backoff(demo_app,
+                                                                               portal_clock):
+    app = demo_app(clock=portal_clock, **{"portal.login.account_limit": "3",
+                                          "portal.login.max_backoff": "60"})
+    add_moderator(app)
+    attackers = [webtest.TestApp(app.app, extra_environ={"REMOTE_ADDR": f"203.0.113.{i}"})
+                 for i in range(1, 31)]
+    statuses = [log_in(a, "mod", f"guess number {i}", status="*").status_int
+                for i, a in enumerate(attackers)]
+    assert statuses[:3] == [400, 400, 400]  # then the account backs off, whatever the address
+    assert statuses[3:].count(400) <= 1 and 429 in statuses
+    refused = log_in(app, "mod", PASSWORD, status=429)
+    assert "for this name" in refused.text and int(refused.headers["Retry-After"]) <= 60
+    portal_clock.advance(61)  # the guessing stopped: the moderator outlasts the back-off
+    log_in(app, "mod", PASSWORD, status=303)
+    assert "Logged in as" in app.get(QUEUE).text

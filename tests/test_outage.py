@@ -3,10 +3,16 @@ TCP proxy that the test stops (the database becomes unreachable) and starts agai
 
 import socket
 import threading
+import time
+import urllib.error
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import sqlalchemy as sa
 
+from portal.moderation.models import Moderator
+from portal.moderation.passwords import hash_password
 from portal.testing import with_token
 
 
@@ -21,6 +27,25 @@ class TcpProxy:
         self.listener = None
         self.conns = []
         self.lock = threading.Lock()
+        self.frozen = False
+
+    def freeze(self):
+        """Go silent, as a hung host does: connections are accepted and kept open, what
+        is sent is swallowed, nothing ever comes back."""
+        self.frozen = True
+
+    def thaw(self):
+        """Answer again; the connections that went silent are cut (as a recovering host's
+        are), so clients reconnect."""
+        self.frozen = False
+        with self.lock:
+            for conn in self.conns:
+                try:
+                    conn.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+                conn.close()
+            self.conns.clear()
 
     def start(self):
         listener = socket.socket()
@@ -52,6 +77,10 @@ class TcpProxy:
                 client, _ = listener.accept()
             except OSError:
                 return
+            if self.frozen:
+                with self.lock:
+                    self.conns.append(client)
+                continue
             try:
                 server = socket.create_connection(self.upstream)
             except OSError:
@@ -65,7 +94,8 @@ class TcpProxy:
     def _pump(self, source, dest):
         try:
             while data := source.recv(65536):
-                dest.sendall(data)
+                if not self.frozen:
+                    dest.sendall(data)
         except OSError:
             pass
         finally:
@@ -99,16 +129,29 @@ def test_readyz_is_ok_with_a_database_and_sections(portal_app):
 def test_readyz_is_503_when_every_plugin_failed(portal_app_factory, installed_plugin):
     installed_plugin("broken", {"portal_broken/__init__.py": "raise ImportError('no luck')\n"})
     response = portal_app_factory(plugins=["broken"]).get("/readyz", status=503)
-    assert response.json["status"] == "unavailable"
-    assert "no section loaded (failed plugins: broken)" in response.json["reasons"][0]
+    assert response.json == {"status": "unavailable",
+                             "checks": {"database": "ok", "plugins": "failed"}}
 
 
-def test_readyz_is_503_with_the_reason_when_the_database_is_unreachable(portal_app_factory):
+def test_readyz_tells_strangers_what_failed_but_not_why(portal_app_factory, caplog):
     app = portal_app_factory(**{"sqlalchemy.url": "postgresql+psycopg://nobody@127.0.0.1:9/x",
                                 "portal.db.connect_timeout": "2"})
     response = app.get("/readyz", status=503)
-    assert response.json["checks"]["plugins"] == "ok"
-    assert response.json["checks"]["database"].startswith("database unreachable: OperationalError")
+    assert response.json == {"status": "unavailable",
+                             "checks": {"database": "failed", "plugins": "ok"}}
+    assert "127.0.0.1" not in response.text and "OperationalError" not in response.text
+    # The reason is in the log, for the operator.
+    assert "database unreachable: OperationalError" in caplog.text and "port 9" in caplog.text
+
+
+def test_readyz_tells_a_moderator_why(portal_app_factory, installed_plugin):
+    installed_plugin("broken", {"portal_broken/__init__.py": "raise ImportError('no luck')\n"})
+    app = portal_app_factory(plugins=["broken"])
+    stranger = app.get("/readyz", status=503).json
+    assert "reasons" not in stranger and "no luck" not in str(stranger)
+    log_in(app)  # the moderation screens need no section
+    told = app.get("/readyz", status=503).json
+    assert "no section loaded (failed plugins: broken)" in told["reasons"][0]
 
 
 @pytest.mark.postgresql
@@ -121,7 +164,7 @@ def test_a_database_outage_keeps_pages_and_recovers_without_restart(portal_app_f
 
     proxy.stop()
     down = app.get("/readyz", status=503)
-    assert "database unreachable" in down.json["reasons"][0]
+    assert down.json["checks"]["database"] == "failed"
     # Reading goes on: content does not live in the database; the discussion is replaced
     # by a notice.
     reduced = app.get("/guide/")
@@ -163,3 +206,87 @@ def test_a_locked_sqlite_database_is_a_conflict_not_an_outage():
     gone = OperationalError("SELECT 1", {}, sqlite3.OperationalError("unable to open database file"))
     assert not is_outage(locked)  # portal.retry replays it
     assert is_outage(gone)
+
+
+def log_in(app, name="mod", password="correct horse battery"):
+    with app.app.registry["dbsession_factory"]() as s:
+        s.add(Moderator(name=name, password_hash=hash_password(password)))
+        s.commit()
+    form = app.get("/-/moderation/@@login").forms["login-form"]
+    form["name"], form["password"] = name, password
+    form.submit(status=303)
+
+
+@pytest.mark.postgresql
+def test_a_moderator_and_every_form_post_degrade_like_a_reader_during_an_outage(
+        portal_app_factory, proxied_postgres):
+    proxy, url = proxied_postgres
+    app = portal_app_factory(**{"sqlalchemy.url": url, "portal.db.connect_timeout": "2"})
+    log_in(app)
+    assert "Logged in as" in app.get("/-/moderation/").text
+    page = app.get("/guide/")
+    form = with_token(app, page.forms["comment-form"])
+
+    proxy.stop()
+    # The moderator reads the documentation as a reader does (it was a bare 500).
+    reduced = app.get("/guide/")
+    assert reduced.status_int == 200 and "Comments and ratings are unavailable" in reduced.text
+    # The moderation screens say why they cannot be shown.
+    queue = app.get("/-/moderation/", status=503)
+    assert "nothing was saved" in queue.text and queue.headers["Retry-After"]
+    # A post that breaks a rule (no stamp) shows the text back with a 503, not a 500.
+    form["stamp"] = ""
+    form["body"] = "Written during the outage, with a stale form."
+    refused = form.submit(status=503)
+    assert refused.html.find("textarea", string="Written during the outage, with a stale form.")
+    # The feed cannot be read: 503, not the HTML page with 200.
+    feed = app.get("/guide/@@feed", status=503)
+    assert feed.headers["Retry-After"] and "<feed" not in feed.text
+
+    proxy.start()
+    assert "Logged in as" in app.get("/-/moderation/").text  # the session survived
+
+
+@pytest.mark.postgresql
+def test_a_silent_database_costs_a_request_seconds_and_healthz_nothing(portal_app_factory,
+                                                                       proxied_postgres, serve):
+    """The proxy goes silent (accepts, swallows, never answers): every wait on the
+    database is bounded, so requests get their 503 within the timeouts and /healthz,
+    which never touches the database, answers at once while they wait."""
+    proxy, url = proxied_postgres
+    timeouts = {"portal.db.connect_timeout": "2", "portal.db.statement_timeout": "1",
+                "portal.db.pool_timeout": "2"}
+    app = portal_app_factory(**{"sqlalchemy.url": url, **timeouts})
+    base = serve(app.app, threads=8)
+    assert app.get("/readyz").json["status"] == "ok"  # the pool holds a connection
+
+    proxy.freeze()
+    # The bound: the pooled connection's ping (statement timeout + 1 s of grace), then a
+    # new connection (the connect timeout): about 4 s here; the hang was 40 s before.
+    bound = (1 + 1) + 2 + 3
+
+    def timed(path):
+        start = time.monotonic()
+        try:
+            with urllib.request.urlopen(base + path, timeout=60) as resp:
+                status = resp.status
+        except urllib.error.HTTPError as err:
+            status = err.code
+        return status, time.monotonic() - start
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        waiting = [pool.submit(timed, path) for path in
+                   ("/guide/@@feed", "/-/comments.atom", "/readyz", "/api/v1/pages/guide/rating")]
+        time.sleep(0.5)  # they are waiting on the database now
+        status, took = timed("/healthz")
+        assert (status, took < 1) == (200, True), took
+        answers = [f.result() for f in waiting]
+    assert [status for status, _ in answers] == [503] * 4, answers
+    assert all(took < bound for _, took in answers), answers
+
+    proxy.thaw()
+    deadline = time.monotonic() + 20
+    while app.get("/readyz", expect_errors=True).status_int != 200:
+        assert time.monotonic() < deadline, "no recovery without a restart"
+        time.sleep(0.2)
+    assert app.get("/api/v1/pages/guide/rating").json["count"] == 0

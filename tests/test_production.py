@@ -31,6 +31,10 @@ def other_value(name, default, parse):
         if name == "portal.plugins.owners":
             return "acme=acme-pro", {"acme": "acme-pro"}
         return "alpha beta", ("alpha", "beta")
+    if parse.__name__ == "networks":
+        import ipaddress
+
+        return "10.0.0.0/8 ::1", (ipaddress.ip_network("10.0.0.0/8"), ipaddress.ip_network("::1"))
     if name == "portal.comments.moderation":
         value = "all" if default != "all" else "open"
         return value, value
@@ -142,3 +146,48 @@ def test_pserve_production_ini_serves_and_logs_json_lines(tmp_path):
     assert records, f"no JSON log lines on stdout; stdout={out[:500]!r} stderr={err[:500]!r}"
     assert {"time", "level", "logger", "message"} <= set(records[0])
     assert any(r["logger"].startswith("portal") for r in records)
+
+
+def test_trusted_proxies_are_networks_and_a_bad_one_names_the_variable():
+    settings = load_settings({}, {"PORTAL_TRUSTED_PROXIES": "10.0.0.0/8, 192.168.1.7"})
+    assert [str(n) for n in settings["portal.trusted_proxies"]] == ["10.0.0.0/8", "192.168.1.7/32"]
+    with pytest.raises(ConfigurationError, match="PORTAL_TRUSTED_PROXIES"):
+        load_settings({}, {"PORTAL_TRUSTED_PROXIES": "the ingress"})
+    shipped = load_settings(get_appsettings(str(PRODUCTION_INI)), {"PORTAL_SECRET": TEST_SECRET})
+    assert [str(n) for n in shipped["portal.trusted_proxies"]] == ["127.0.0.1/32", "::1/128"]
+    assert "trusted_proxy" not in PRODUCTION_INI.read_text().split("[server:main]")[1]
+
+
+@pytest.mark.parametrize("peer, forwarded, client", [
+    ("10.1.2.3", "198.51.100.7", "198.51.100.7"),              # through the ingress
+    ("10.1.2.3", "6.6.6.6, 198.51.100.7", "198.51.100.7"),     # a forged first hop is ignored
+    ("10.1.2.3", "198.51.100.7, 10.9.9.9", "198.51.100.7"),    # two trusted proxies
+    ("203.0.113.5", "198.51.100.7", "203.0.113.5"),            # not a proxy: not believed
+    ("10.1.2.3", "not an address", "10.1.2.3"),
+])
+def test_the_client_behind_trusted_proxies_is_the_first_untrusted_hop(portal_app_factory, peer,
+                                                                    forwarded, client):
+    import webtest
+
+    from portal.abuse.limits import keyed
+
+    app = portal_app_factory(**{"portal.trusted_proxies": "10.0.0.0/8"})
+    seen = {}
+
+    def capture(event):
+        seen["addr"] = event.request.remote_addr
+        seen["url"] = event.request.application_url
+        seen["key"] = event.request.client_key
+        seen["xff"] = event.request.client_addr
+
+    from pyramid.events import NewResponse
+
+    app.app.registry.registerHandler(capture, (NewResponse,))
+    browser = webtest.TestApp(app.app, extra_environ={"REMOTE_ADDR": peer})
+    browser.get("/healthz", headers={"X-Forwarded-For": forwarded, "X-Forwarded-Proto": "https",
+                                     "X-Forwarded-Host": "docs.example.org"})
+    assert seen["addr"] == client == seen["xff"]
+    request = type("R", (), {"registry": app.app.registry})()
+    assert seen["key"] == keyed(request, "client", client)
+    trusted = peer.startswith("10.")
+    assert seen["url"] == ("https://docs.example.org" if trusted else "http://localhost")

@@ -221,3 +221,31 @@ def test_with_javascript_the_rating_is_sent_as_json_and_the_summary_updates_in_p
     assert puts == [base + "/api/v1/pages/demo/first/rating/mine"] * 2 and posts == []
     assert errors == []
     assert [(k, s) for k, _, s in ratings(app)] == [("demo/first", 2)]
+
+
+# -- abuse limits (issue 12) ----------------------------------------------------------------
+
+def test_ratings_are_limited_per_address_however_many_readers_it_claims_to_be(demo_app):
+    """A script without cookies is a new reader on every request: the address limit is
+    what keeps it from stuffing a page onto the best-rated list."""
+    app = demo_app(**{"portal.ratings.rate_limit": "5"})
+    answers = [reader(app, "198.51.100.20").put_json(
+        "/api/v1/pages/demo/first/rating/mine", {"stars": 5}, status="*").status_int
+        for _ in range(12)]
+    assert answers == [200] * 5 + [429] * 7
+    assert len(ratings(app)) == 5
+    other = reader(app, "198.51.100.21")
+    assert other.put_json("/api/v1/pages/demo/first/rating/mine", {"stars": 1}).json["count"] == 6
+
+
+def test_ratings_are_limited_per_reader_and_the_window_passes(demo_app, portal_clock):
+    app = demo_app(clock=portal_clock, **{"portal.ratings.reader_limit": "3",
+                                          "portal.ratings.rate_window": "600"})
+    for stars in (1, 2, 3):
+        rate(app, stars)
+    answer = rate(app, 4, status=429)
+    assert answer.headers["Retry-After"] and "too many ratings" in answer.text
+    assert [s for _, _, s in ratings(app)] == [3]
+    portal_clock.advance(601)
+    rate(app, 5)
+    assert [s for _, _, s in ratings(app)] == [5]

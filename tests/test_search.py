@@ -250,7 +250,7 @@ def test_bad_parameters_are_4xx_with_reasons(site):
     assert "per_page" in api(site, 400, q="x", per_page="500")["fields"]
     assert "section" in api(site, 400, q="x", section="nope")["fields"]
     assert site.get("/api/v1/search?q=%ff", status=400).json["fields"] == {
-        "q": "the query string is not valid UTF-8"}
+        "query": "the query string is not valid UTF-8 once %-decoded"}
     assert site.get("/@@search?q=x&page=abc", status=400)
     # The page ignores an unknown section instead.
     assert site.get("/@@search", params={"q": "compost", "section": "nope"}).status_int == 200

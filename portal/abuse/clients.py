@@ -1,12 +1,13 @@
-"""Who a client is, for limits: its address, keyed with the site secret."""
+"""Who a client is, for limits: its address, keyed with the site secret.
 
-import hashlib
-import hmac
+The address is the peer's (``REMOTE_ADDR``), which ``portal.http.proxies`` has already
+replaced by the client's own behind a trusted proxy; ``request.client_addr`` is not used,
+because WebOb reads it from ``X-Forwarded-For``, which any client can send."""
+
+from .limits import keyed
 
 
 def client_hash(request):
     """The client's address, keyed with the site secret: enough to count a client's
     posts, useless to anyone who reads the table."""
-    key = request.registry.settings["portal.secret"].encode("utf-8")
-    addr = (request.client_addr or "unknown").encode("utf-8")
-    return hmac.new(key, b"client:" + addr, hashlib.sha256).hexdigest()
+    return keyed(request, "client", request.remote_addr or "unknown")

@@ -53,6 +53,7 @@ ROUTE_METHODS = {
     "api.comments": {"GET", "HEAD", "POST"},
     "api.rating.mine": {"GET", "HEAD", "PUT"},
     "api.rating": {"GET", "HEAD"},
+    "api.search": {"GET", "HEAD"},
 }
 
 

@@ -1,15 +1,16 @@
 """The API's errors: every bad request gets a 4xx JSON body ``{"error", "status", "fields":
 {name: problem}}`` naming each bad field, and stores nothing (errors are raised, so pyramid_tm
-aborts). ``json_body`` reads a request's JSON object against a small schema."""
+aborts). ``json_body`` reads a request's JSON object through the typed parameters of
+``portal.http.params`` (``BadParameter`` and its kin carry ``fields``, answered here)."""
 
 import functools
-import json
 
 from pyramid.csrf import check_csrf_origin, check_csrf_token
 from pyramid.httpexceptions import HTTPClientError
 from pyramid.view import exception_view_config, notfound_view_config
 
 from ..discussion.comments import Rejected
+from ..http.params import json_params
 
 COOKIE_PREFIX = "portal_"
 UNSAFE = ("POST", "PUT", "PATCH", "DELETE")
@@ -40,8 +41,8 @@ def api_http_error(exc, request):
     for name in ("Allow", "Retry-After"):
         if name in exc.headers:
             request.response.headers[name] = exc.headers[name]
-    fields = {}
-    if exc.code == 413:
+    fields = dict(getattr(exc, "fields", None) or {})
+    if exc.code == 413 and not fields:
         fields["body"] = f"larger than {request.registry.settings['portal.max_body_bytes']} bytes"
     message = "not found" if exc.code == 404 else (exc.detail or exc.title)
     return {"error": message, "status": exc.code, "fields": fields}
@@ -68,46 +69,12 @@ def api_view(view):
     return wrapper
 
 
-def json_body(request, schema):
-    """The request's JSON object, checked against ``schema`` (name -> (types, required)).
-    Every problem is collected, then raised together."""
-    limit = request.registry.settings["portal.max_body_bytes"]
-    if request.content_length is not None and request.content_length > limit:
-        raise APIError(413, "request body too large", {"body": f"larger than {limit} bytes"})
-    if request.content_type != "application/json":
-        raise APIError(415, "the body must be JSON",
-                       {"Content-Type": "must be application/json"})
-    raw = request.body_file.read(limit + 1)
-    if len(raw) > limit:
-        raise APIError(413, "request body too large", {"body": f"larger than {limit} bytes"})
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise APIError(400, "the body is not valid UTF-8",
-                       {"body": f"invalid UTF-8 at byte {exc.start}"}) from None
-    try:
-        data = json.loads(text)
-    except ValueError as exc:
-        raise APIError(400, "the body is not valid JSON", {"body": str(exc)}) from None
-    if not isinstance(data, dict):
-        raise APIError(400, "the body must be a JSON object", {"body": "must be an object"})
-    errors = {}
-    for name in data:
-        if name not in schema:
-            errors[name] = "unknown field"
-    for name, (types, required) in schema.items():
-        if name not in data:
-            if required:
-                errors[name] = "is required"
-            continue
-        value = data[name]
-        if not isinstance(value, types) or (isinstance(value, bool) and bool not in types):
-            errors[name] = f"must be {_type_names(types)}"
-    if errors:
-        raise APIError(400, "invalid input", errors)
+def json_body(request, fields):
+    """The request's JSON object read through ``portal.http.params``: ``fields`` maps each
+    allowed name to a function ``(params, name) -> value`` (a typed read); unknown names and
+    every bad field are named together in one 400."""
+    params = json_params(request)
+    params.unknown(fields)
+    data = {name: read(params, name) for name, read in fields.items()}
+    params.check()
     return data
-
-
-def _type_names(types):
-    names = {str: "a string", int: "an integer", type(None): "null", bool: "a boolean"}
-    return " or ".join(names[t] for t in types)

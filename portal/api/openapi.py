@@ -5,7 +5,13 @@ Written by hand beside the views (portal.views.api); other modules describe thei
 path and method here is a route and view of the application and the other way round, and
 that real responses validate against the schemas below."""
 
+from ..discussion.comment_queries import CURSOR_PATTERN
+from ..http.params import MAX_ID
+
 ERROR = {"$ref": "#/components/schemas/Error"}
+# Text the portal accepts: anything but NUL (refused: it is never typed).
+TEXT = r"^[^\u0000]*$"
+ID = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
 KEY = {
     "name": "key",
     "in": "path",
@@ -39,7 +45,7 @@ BAD_BODY = {
     "403": _error("Cookies were sent without the right `X-CSRF-Token` header."),
     "404": _error("No page has this key."),
     "413": _error("The body is larger than the site's limit (64 KiB by default)."),
-    "415": _error("The body is not `application/json`."),
+    "415": _error("The body is not `application/json` (in UTF-8)."),
 }
 
 SCHEMAS = {
@@ -110,16 +116,21 @@ SCHEMAS = {
         "additionalProperties": False,
         "properties": {
             "body": {"type": "string", "minLength": 1, "maxLength": 5000,
+                     "pattern": r"^[^\u0000]*[^\s\u0000][^\u0000]*$",
                      "description": "Markdown (CommonMark, no HTML, http(s) and mailto "
-                                    "links only, at most 3 links by default)."},
-            "stamp": {"type": "string",
-                      "description": "The `stamp` of GET .../comments; a post that comes "
-                                     "sooner than the site's minimum (3 s) after it, or a "
-                                     "day later, is refused."},
-            "name": {"type": ["string", "null"], "maxLength": 80},
-            "parent": {"type": ["integer", "null"],
+                                    "links only, at most 3 links by default), not only "
+                                    "spaces. Control characters XML forbids are dropped."},
+            "stamp": {"type": "string", "minLength": 1,
+                      "description": "A `stamp` of GET /api/v1/csrf (or of GET "
+                                     ".../comments), good for one comment: a post that comes "
+                                     "sooner than the site's minimum (3 s) after it, an "
+                                     "hour later, with a stamp already used, or with one "
+                                     "this site did not make is refused (400, under "
+                                     "`stamp`)."},
+            "name": {"type": ["string", "null"], "maxLength": 80, "pattern": TEXT},
+            "parent": {**ID, "type": ["integer", "null"],
                        "description": "The id of an approved comment on the same page."},
-            "website": {"type": ["string", "null"],
+            "website": {"type": ["string", "null"], "maxLength": 0,
                         "description": "Must be empty or absent (a spam trap)."},
         },
     },
@@ -152,7 +163,8 @@ SCHEMAS = {
         "type": "object",
         "required": ["stars"],
         "additionalProperties": False,
-        "properties": {"stars": {"type": "integer", "minimum": 1, "maximum": 5}},
+        "properties": {"stars": {"type": "integer", "minimum": 1, "maximum": 5,
+                                 "description": "JSON Schema's integer: `2.0` is 2."}},
     },
     "SearchResults": {
         "type": "object",
@@ -227,24 +239,27 @@ def paths():
                 "description": "Pages whose title or headings hold the terms rank first. "
                                "Each hit lands on the heading where the terms are.",
                 "parameters": [
-                    {"name": "q", "in": "query", "required": True, "schema": {"type": "string"},
+                    {"name": "q", "in": "query", "required": True,
+                     "schema": {"type": "string"},
                      "description": "Words (all must match; if no page has them all, pages "
                                     "with some of them), \"quoted phrases\" and prefix* terms. "
                                     "Any other character is ignored."},
                     {"name": "section", "in": "query", "schema": {"type": "string"},
-                     "description": "Only this section."},
+                     "description": "Only this section (one of the site's sections: the "
+                                    "document served lists them)."},
                     {"name": "page", "in": "query",
                      "schema": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 1}},
                     {"name": "per_page", "in": "query",
                      "schema": {"type": "integer", "minimum": 1, "maximum": 50, "default": 10}},
-                    {"name": "live", "in": "query", "schema": {"enum": ["1", "true"]},
+                    {"name": "live", "in": "query", "schema": {"enum": ["1", "true", "0", "false"]},
                      "description": "The reader is still typing: the last word is a prefix, and "
                                     "a search that finds nothing is not counted."},
                 ],
                 "responses": {
                     "200": _json({"$ref": "#/components/schemas/SearchResults"}, "The results."),
                     "400": _error("A bad `page` or `per_page`, an unknown `section`, or a "
-                                  "query string that is not UTF-8."),
+                                  "query string that is not UTF-8. Parameters not listed "
+                                  "here are ignored."),
                 },
             },
         },
@@ -265,14 +280,15 @@ def paths():
                 "parameters": [
                     {"name": "sort", "in": "query", "schema": {"enum": ["oldest", "newest"],
                                                                "default": "oldest"}},
-                    {"name": "after", "in": "query", "schema": {"type": "string"},
+                    {"name": "after", "in": "query",
+                     "schema": {"type": "string", "pattern": CURSOR_PATTERN},
                      "description": "The `next` of the previous page."},
                     {"name": "limit", "in": "query",
                      "schema": {"type": "integer", "minimum": 1, "maximum": 100,
                                 "default": 20},
                      "description": "Threads per page; with `thread`, replies per page "
                                     "(default 100)."},
-                    {"name": "thread", "in": "query", "schema": {"type": "integer"},
+                    {"name": "thread", "in": "query", "schema": ID,
                      "description": "Only this top-level comment, with a page of its "
                                     "replies (oldest first; `next` continues them): for "
                                     "threads with `more_replies`."},
@@ -351,6 +367,11 @@ def add_openapi_path(config, path, item, schemas=None):
 
 def document(request):
     extra = request.registry.get("portal.openapi", {"paths": {}, "schemas": {}})
+    described = paths()
+    # The site's sections are known only here: an unknown one is a 400, so say which exist.
+    for parameter in described["/api/v1/search"]["get"]["parameters"]:
+        if parameter["name"] == "section":
+            parameter["schema"] = {"enum": list(request.site_root.sections) or [""]}
     return {
         "openapi": "3.1.0",
         "info": {
@@ -364,7 +385,7 @@ def document(request):
             ),
         },
         "servers": [{"url": request.application_url}],
-        "paths": {**paths(), **extra["paths"]},
+        "paths": {**described, **extra["paths"]},
         "components": {
             "schemas": {**SCHEMAS, **extra["schemas"]},
             "securitySchemes": {

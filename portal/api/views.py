@@ -9,9 +9,13 @@ from ..discussion import comments, ratings
 from ..discussion import rating_queries as rating_store
 from ..discussion.comment_queries import BadCursor
 from ..discussion.readers import form_stamp, reader_key
+from ..http.params import query_params
 from ..ops.clock import rfc3339
 from . import openapi
 from .errors import APIError, api_view, json_body
+
+SORTS = ("oldest", "newest")
+MAX_LIMIT = 100
 
 
 def entry_json(entry):
@@ -39,36 +43,23 @@ def entry_json(entry):
 @view_config(route_name="api.comments", request_method="GET", renderer="json",
              permission="view", require_csrf=False, decorator=api_view)
 def list_comments(context, request):
-    errors = {}
-    sort = request.GET.get("sort", "oldest")
-    if sort not in ("oldest", "newest"):
-        errors["sort"] = "must be oldest or newest"
-    limit = request.registry.settings["portal.comments.page_size"]
-    if "limit" in request.GET:
-        try:
-            limit = int(request.GET["limit"])
-            if not 1 <= limit <= 100:
-                raise ValueError
-        except ValueError:
-            errors["limit"] = "must be an integer from 1 to 100"
-    after = request.GET.get("after") or None
-    if after:
+    settings = request.registry.settings
+    query = query_params(request)
+    sort = query.choice("sort", SORTS, default="oldest")
+    thread = query.integer("thread", message="must be the id of a top-level comment")
+    default_limit = settings["portal.comments.thread_replies" if thread else
+                             "portal.comments.page_size"]
+    limit = query.integer("limit", default=default_limit, minimum=1, maximum=MAX_LIMIT)
+    after = query.text("after", max_length=200, strip=True, empty_is_missing=True)
+    if after is not None:
         try:
             comment_store.decode_cursor(after)
         except BadCursor:
-            errors["after"] = "not a cursor given by this API"
-    thread = request.GET.get("thread")
-    if thread is not None:
-        if not thread.isdigit():
-            errors["thread"] = "must be the id of a top-level comment"
-        elif "limit" not in request.GET:
-            limit = request.registry.settings["portal.comments.thread_replies"]
-    if errors:
-        raise APIError(400, "invalid query", errors)
+            query.fail("after", "not a cursor given by this API")
+    query.check()
     if thread is not None:
         # One thread, its replies paginated (for threads longer than a listing shows).
-        entry, cursor = comments.one_thread(request, context, int(thread), after=after,
-                                            limit=limit)
+        entry, cursor = comments.one_thread(request, context, thread, after=after, limit=limit)
         if entry is None:
             raise APIError(404, f"there is no thread {thread} on this page",
                            {"thread": "no such thread on this page"})
@@ -87,11 +78,12 @@ def list_comments(context, request):
 
 
 COMMENT_FIELDS = {
-    "body": ((str,), True),
-    "stamp": ((str,), True),
-    "name": ((str, type(None)), False),
-    "parent": ((int, type(None)), False),
-    "website": ((str, type(None)), False),
+    "body": lambda p, n: p.text(n, required=True),
+    "stamp": lambda p, n: p.text(n, required=True),
+    "name": lambda p, n: p.text(n, nullable=True),
+    "parent": lambda p, n: p.integer(n, nullable=True,
+                                     message="must be a comment id (an integer)"),
+    "website": lambda p, n: p.text(n, nullable=True),
 }
 
 
@@ -100,8 +92,8 @@ COMMENT_FIELDS = {
 def post_comment(context, request):
     data = json_body(request, COMMENT_FIELDS)
     comment = comments.post(
-        request, context, body=data["body"], name=data.get("name"),
-        parent=data.get("parent"), stamp=data["stamp"], honeypot=data.get("website"),
+        request, context, body=data["body"], name=data["name"],
+        parent=data["parent"], stamp=data["stamp"], honeypot=data["website"],
     )
     entry = comments.Entry(comment=comment, visible=True, pending=comment.state == "pending",
                            can_edit=True)
@@ -128,7 +120,8 @@ def my_rating(context, request):
 @view_config(route_name="api.rating.mine", request_method="PUT", renderer="json",
              permission="view", require_csrf=False, decorator=api_view)
 def put_my_rating(context, request):
-    data = json_body(request, {"stars": ((int,), True)})
+    data = json_body(request, {"stars": lambda p, n: p.integer(
+        n, required=True, minimum=1, maximum=5, message="must be an integer from 1 to 5")})
     stars = ratings.parse_stars(data["stars"], strict=True)
     ratings.rate(request, context, stars)
     return ratings.summary(request, context)

@@ -1,20 +1,25 @@
 """Atom feeds (RFC 4287) of approved comments, built with ElementTree so every name and
 comment is escaped as XML; a comment's body is its sanitized HTML, sent as escaped text
-(``type="html"``), never as markup inside the feed."""
+(``type="html"``), never as markup inside the feed.
+
+Every text goes through ``xml_text`` first: a character XML 1.0 forbids (a control
+character in a name or a comment stored before the typed parameters dropped them) would
+make the whole feed unreadable to every feed reader, so it is left out."""
 
 import xml.etree.ElementTree as ET
 
 from pyramid.response import Response
 
+from ..http.params import xml_text
 from ..ops.clock import rfc3339
 
 ATOM = "http://www.w3.org/2005/Atom"
 
 
 def _sub(parent, tag, text=None, **attrs):
-    element = ET.SubElement(parent, tag, attrs)
+    element = ET.SubElement(parent, tag, {k: xml_text(v) for k, v in attrs.items()})
     if text is not None:
-        element.text = text
+        element.text = xml_text(text)
     return element
 
 

@@ -7,8 +7,10 @@
   bound to the comment id, a one-time nonce whose hash the row keeps, and a hash of the
   comment's text: after an edit the row gets a new nonce and text, so an old cookie (a
   copy taken before the edit) no longer matches anything.
-- form stamps: the time a comment form was shown, signed, so a post that comes sooner
-  than ``portal.comments.min_seconds`` after it is refused, whichever process served it.
+- form stamps: the time a comment form was shown and a one-time nonce, signed, so a post
+  that comes sooner than ``portal.comments.min_seconds`` after it is refused, whichever
+  process served it; a stamp is good for one comment within
+  ``portal.comments.stamp_seconds`` (its nonce is spent in ``client_events``).
 """
 
 import calendar
@@ -18,6 +20,8 @@ import secrets
 
 from webob.cookies import SignedSerializer
 
+from ..abuse.limits import keyed, over_limit
+
 READER_COOKIE = "portal_reader"
 # A comment of this reader's waits for a moderator: their pages show it to them, so they are
 # drawn for them, not taken from the page cache (portal.http.caching.READER_STATE).
@@ -25,7 +29,6 @@ PENDING_COOKIE = "portal_pending"
 PENDING_MAX_AGE = 7 * 24 * 3600
 EDIT_COOKIE_PREFIX = "portal_edit_"
 READER_MAX_AGE = 365 * 24 * 3600
-STAMP_MAX_AGE = 24 * 3600
 
 
 def _signer(request, purpose):
@@ -141,8 +144,9 @@ def _epoch(naive_utc):
 # -- form stamps -------------------------------------------------------------------------
 
 def form_stamp(request):
-    """A signed "this form was shown now" for the comment form."""
-    return _signer(request, "form").dumps({"t": request.clock.time()}).decode("ascii")
+    """A signed "this form was shown now", good for one comment."""
+    payload = {"t": request.clock.time(), "n": secrets.token_urlsafe(12)}
+    return _signer(request, "form").dumps(payload).decode("ascii")
 
 
 class BadStamp(ValueError):
@@ -154,10 +158,15 @@ def stamp_age(request, value):
     if not value:
         raise BadStamp("missing")
     try:
-        shown = _signer(request, "form").loads(str(value).encode("ascii"))["t"]
-        age = request.clock.time() - float(shown)
+        stamp = _signer(request, "form").loads(str(value).encode("ascii"))
+        age = request.clock.time() - float(stamp["t"])
+        nonce = str(stamp["n"])
     except (ValueError, UnicodeEncodeError, KeyError, TypeError):
         raise BadStamp("not a form stamp made by this site") from None
-    if age > STAMP_MAX_AGE or age < -5:
+    lifetime = request.registry.settings["portal.comments.stamp_seconds"]
+    if age > lifetime or age < -5:
         raise BadStamp("expired")
+    # Spent in the request's transaction: a refused post (which aborts) does not spend it.
+    if over_limit(request, "stamp", 1, lifetime, who=keyed(request, "stamp", nonce)):
+        raise BadStamp("already sent once")
     return age

@@ -15,6 +15,8 @@ import re
 import nh3
 from markdown_it import MarkdownIt
 
+from ..http.params import xml_text
+
 ALLOWED_TAGS = {
     "a", "blockquote", "br", "code", "em", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "li",
     "ol", "p", "pre", "strong", "ul",
@@ -65,8 +67,9 @@ def sanitize(html):
 
 
 def render_comment(source):
-    """A comment's Markdown as sanitized HTML."""
-    return sanitize(_MD.render(source)).strip()
+    """A comment's Markdown as sanitized HTML, without the characters XML forbids (the
+    HTML goes into Atom feeds as it is stored)."""
+    return xml_text(sanitize(_MD.render(xml_text(source)))).strip()
 
 
 def count_links(html):

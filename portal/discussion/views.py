@@ -19,6 +19,7 @@ from pyramid.view import exception_view_config, view_config
 
 from ..content.views import page_value
 from ..events import PageRendered
+from ..http.params import form_params, form_text, parse_integer, query_params
 from ..resources import Backstage, Node, Root, Section
 from . import comment_queries as comment_store
 from . import comments, ratings
@@ -29,16 +30,6 @@ from .feeds import atom_feed
 from .readers import edit_deadline, form_stamp, reader_key
 
 SORTS = ("oldest", "newest")
-
-
-def _int_param(request, name):
-    raw = request.GET.get(name)
-    if raw in (None, ""):
-        return None
-    try:
-        return int(raw)
-    except ValueError:
-        raise HTTPBadRequest(f"{name} must be a comment id, not {raw[:40]!r}") from None
 
 
 class Discussion:
@@ -52,11 +43,15 @@ class Discussion:
         self.max_length = settings["portal.comments.max_length"]
         self.max_links = settings["portal.comments.max_links"]
         self.edit_window_minutes = settings["portal.comments.edit_window"] // 60
-        sort = request.GET.get("sort", "oldest")
+        query = query_params(request)
+        sort = query.text("sort", default="oldest", strip=True)
         self.sort = sort if sort in SORTS else "oldest"
-        self.after = request.GET.get("after") or None
-        self.thread_id = _int_param(request, "thread")
-        self.edit_id = _int_param(request, "edit")
+        self.after = query.text("after", max_length=200, strip=True, empty_is_missing=True)
+        self.thread_id = query.integer("thread", message="must be a comment id")
+        self.edit_id = query.integer("edit", message="must be a comment id")
+        reply = query.integer("reply", message="must be a comment id")
+        if not form:  # a form shown again keeps what can be read of the address
+            query.check()
         self._urls = request.registry.portal_urls
         self._base = str(self._urls.resource(request, page))
         self._keep = {}
@@ -69,7 +64,7 @@ class Discussion:
         self.form = form or {}
         self.errors = self.form.get("errors", {})
         # "Report a problem" (a link on every page) opens the comment form prefilled.
-        self.reporting = not form and request.GET.get("report") == "1"
+        self.reporting = not form and query.text("report", default="") == "1"
         self.prefill = "There is a problem on this page: " if self.reporting else ""
         dbsession = request.dbsession
         try:
@@ -85,10 +80,10 @@ class Discussion:
         except BadCursor as exc:
             raise HTTPBadRequest(str(exc)) from None
         self.count = comment_store.approved_count(dbsession, page.key)
-        reply = self.form.get("parent") or _int_param(request, "reply")
+        reply = self.form.get("parent") or reply
         self.reply_to = None
         if reply:
-            row = dbsession.get(comment_store.Comment, int(reply))
+            row = dbsession.get(comment_store.Comment, reply)
             if row is not None and row.page_key == page.key and row.state == "approved":
                 self.reply_to = row
         # A page carries no per-reader string, so every reader gets the same bytes: the
@@ -163,15 +158,28 @@ def add_best_rated(event):
 
 # -- form posts --------------------------------------------------------------------------
 
+def read_form(request, **fields):
+    """The form's fields through ``portal.http.params``: ``name=(kind, options)``; a field
+    that cannot be read (a file, NUL, a number out of range) is a rule the post broke."""
+    form = form_params(request)
+    values = {name: getattr(form, kind)(name, **options) for name, (kind, options) in fields.items()}
+    if form.errors:
+        raise Rejected(form.errors)
+    return values
+
+
 @view_config(context=Node, name="comments", request_method="POST", permission="view")
 def post_comment(context, request):
+    form = read_form(request, body=("text", {"default": ""}), name=("text", {}),
+                     parent=("integer", {"message": "must be a comment id (an integer)"}),
+                     stamp=("text", {}), website=("text", {}))
     comment = comments.post(
         request, context,
-        body=request.POST.get("body", ""),
-        name=request.POST.get("name"),
-        parent=request.POST.get("parent") or None,
-        stamp=request.POST.get("stamp"),
-        honeypot=request.POST.get("website"),
+        body=form["body"],
+        name=form["name"],
+        parent=form["parent"],
+        stamp=form["stamp"],
+        honeypot=form["website"],
     )
     if comment.parent_id is None:
         url = request.resource_url(context, query={"sort": "newest"}, anchor=f"comment-{comment.id}")
@@ -183,19 +191,24 @@ def post_comment(context, request):
 
 @view_config(context=Node, name="edit-comment", request_method="POST", permission="view")
 def edit_comment(context, request):
-    comment = comments.edit(request, context, request.POST.get("id"), request.POST.get("body", ""))
+    form = read_form(request, id=("integer", {"message": "must be a comment id"}),
+                     body=("text", {"default": ""}))
+    comment = comments.edit(request, context, form["id"], form["body"])
     return HTTPSeeOther(location=request.resource_url(context, anchor=f"comment-{comment.id}"))
 
 
 @view_config(context=Node, name="delete-comment", request_method="POST", permission="view")
 def delete_comment(context, request):
-    comments.delete_own(request, context, request.POST.get("id"))
+    form = read_form(request, id=("integer", {"message": "must be a comment id"}))
+    comments.delete_own(request, context, form["id"])
     return HTTPSeeOther(location=request.resource_url(context, anchor="comments"))
 
 
 @view_config(context=Node, name="rate", request_method="POST", permission="view")
 def rate(context, request):
-    stars = ratings.parse_stars(request.POST.get("stars"), strict=False)
+    form = read_form(request, stars=("integer", {"minimum": 1, "maximum": 5, "message":
+                                                 "must be an integer from 1 to 5"}))
+    stars = ratings.parse_stars(form["stars"], strict=True)
     ratings.rate(request, context, stars)
     return HTTPSeeOther(location=request.resource_url(context, anchor="rating"))
 
@@ -218,20 +231,26 @@ def stale_form(exc, request):
                                                     "it again"}, 400)
 
 
+def _integer_or_none(text):
+    try:
+        return parse_integer(text)
+    except ValueError:
+        return None
+
+
 def show_form_errors(request, fields, status, retry_after=None):
     context = request.context
     form = {"errors": fields, "kind": request.view_name}
     if request.view_name == "comments":
-        parent = request.POST.get("parent", "")
-        form.update(body=request.POST.get("body", ""), name=request.POST.get("name", ""),
-                    parent=int(parent) if parent.isdigit() else None)
+        parent = form_text(request, "parent")
+        form.update(body=form_text(request, "body"), name=form_text(request, "name"),
+                    parent=_integer_or_none(parent))
     elif request.view_name == "edit-comment":
-        form.update(body=request.POST.get("body", ""))
+        form.update(body=form_text(request, "body"))
     value = page_value(context, request)
     discussion = value["discussion"] = Discussion(request, context, form=form)
     if request.view_name == "edit-comment" and status == 400:
-        ident = request.POST.get("id", "")
-        discussion.edit_id = int(ident) if ident.isdigit() else None
+        discussion.edit_id = _integer_or_none(form_text(request, "id"))
     renderer = "section.jinja2" if isinstance(context, Section) else "page.jinja2"
     response = render_to_response(renderer, value, request)
     response.status = status

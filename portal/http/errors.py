@@ -17,10 +17,10 @@ def wants_json(request):
     return path.startswith("/api/") or path.endswith(".json")
 
 
-def _json_error(request, status, message):
+def _json_error(request, status, message, fields=None):
     request.response.status = status
     request.override_renderer = "json"
-    return {"error": message, "status": status}
+    return {"error": message, "status": status, "fields": fields or {}}
 
 
 @notfound_view_config(renderer="404.jinja2")
@@ -37,7 +37,8 @@ def client_error(exc, request):
     if isinstance(exc, HTTPNotFound):
         return not_found(exc, request)
     if wants_json(request):
-        return _json_error(request, exc.code, exc.detail or exc.explanation or exc.title)
+        return _json_error(request, exc.code, exc.detail or exc.explanation or exc.title,
+                           getattr(exc, "fields", None))
     request.response.status = exc.status
     for name in ("Allow", "Retry-After", "WWW-Authenticate"):
         if name in exc.headers:

@@ -11,10 +11,24 @@ inline script and style, so when it is included (development.ini only) the polic
 relaxed for it; production never includes the toolbar.
 """
 
+import logging
+
 from pyramid.events import ContextFound, NewResponse
 from pyramid.httpexceptions import HTTPRequestEntityTooLarge
+from pyramid.response import Response
 from pyramid.settings import aslist
 from pyramid.tweens import INGRESS
+from pyramid_retry import is_error_retryable, is_last_attempt
+
+log = logging.getLogger(__name__)
+
+# What a client gets if an error escapes every exception view (a bug in a tween, a failure
+# while rendering an error page): never the WSGI server's bare page without headers.
+LAST_RESORT = (
+    b"<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Server error</title>"
+    b"</head><body><h1>Server error</h1><p>The portal could not answer this request. The "
+    b"error has been logged; please try again in a moment.</p></body></html>"
+)
 
 STRICT_CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -68,7 +82,16 @@ def security_headers_tween_factory(handler, registry):
     fixed = list(security_headers(registry.settings).items())
 
     def security_headers_tween(request):
-        response = handler(request)
+        try:
+            response = handler(request)
+        except Exception as exc:
+            if is_error_retryable(request, exc) and not is_last_attempt(request):
+                raise  # pyramid_retry runs the request again
+            log.error("%s %s failed outside the exception views", request.method,
+                      request.environ.get("PATH_INFO", "?"), exc_info=exc)
+            response = Response(body=LAST_RESORT, status=500, content_type="text/html",
+                                charset="utf-8")
+            response.headers["Cache-Control"] = "no-store"
         headers = response.headers
         for name, value in fixed:
             if name not in headers:

@@ -1,12 +1,16 @@
 """``portal moderator add CONFIG NAME``: create a moderator (or set a new password with
-``--reset``). The password is asked twice on a terminal; from a pipe (scripts, tests) it
-is the first line of standard input. Only its argon2 hash is stored."""
+``--reset``, which ends every session of theirs). The password is asked twice on a
+terminal; from a pipe (scripts, tests) it is the first line of standard input. Only its
+argon2 hash is stored. ``portal moderator revoke CONFIG NAME`` ends every session of a
+moderator (a lost laptop, a copied cookie) without changing the password."""
 
 import getpass
 import sys
 
 from pyramid.paster import bootstrap, setup_logging
 from sqlalchemy import select
+
+from .sessions import revoke_sessions, set_password
 
 NAME_MAX = 80
 
@@ -61,9 +65,26 @@ def add(args):
                 dbsession.add(Moderator(name=name, password_hash=hash_password(password)))
                 done = "added"
             else:
-                moderator.password_hash = hash_password(password)
-                done = "given a new password"
+                ended = set_password(dbsession, moderator, password)
+                done = f"given a new password ({ended} session{'s' if ended != 1 else ''} ended)"
     print(f"moderator {name!r} {done}; log in at /-/moderation/@@login")
+    return 0
+
+
+def revoke(args):
+    from .models import Moderator
+
+    setup_logging(args.config)
+    with bootstrap(args.config) as env:
+        request = env["request"]
+        with request.tm:
+            dbsession = request.dbsession
+            moderator = dbsession.scalar(select(Moderator).where(Moderator.name == args.name))
+            if moderator is None:
+                print(f"portal: there is no moderator {args.name!r}", file=sys.stderr)
+                return 1
+            ended = revoke_sessions(dbsession, moderator.id)
+    print(f"moderator {args.name!r}: {ended} session{'s' if ended != 1 else ''} ended")
     return 0
 
 
@@ -76,3 +97,7 @@ def register(subparsers):
     adder.add_argument("--reset", action="store_true",
                        help="set a new password for an existing moderator")
     adder.set_defaults(func=add)
+    revoker = actions.add_parser("revoke", help="end every session of a moderator")
+    revoker.add_argument("config", help="the .ini file, e.g. development.ini")
+    revoker.add_argument("name", help="the moderator's login name")
+    revoker.set_defaults(func=revoke)

@@ -1,6 +1,7 @@
 """Moderator passwords: argon2id hashes (argon2-cffi), checked in constant time."""
 
 import functools
+import threading
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -8,6 +9,9 @@ from argon2.exceptions import InvalidHashError, VerificationError
 MIN_LENGTH = 10
 
 _hasher = PasswordHasher()
+# A check takes 64 MiB and several cores for tens of milliseconds: two at a time per
+# process, so a burst of logins queues here instead of starving every other request.
+_checking = threading.BoundedSemaphore(2)
 
 
 def hash_password(password):
@@ -23,10 +27,11 @@ def _decoy():
 
 def check_password(password_hash, password):
     """Whether ``password`` matches; ``password_hash`` None checks a decoy (and fails)."""
-    try:
-        return _hasher.verify(password_hash or _decoy(), password) and password_hash is not None
-    except (VerificationError, InvalidHashError):
-        return False
+    with _checking:
+        try:
+            return _hasher.verify(password_hash or _decoy(), password) and password_hash is not None
+        except (VerificationError, InvalidHashError):
+            return False
 
 
 def needs_rehash(password_hash):

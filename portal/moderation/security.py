@@ -1,35 +1,31 @@
-"""Sessions, CSRF and the security policy (moderators, logged in through the session).
+"""Sessions, CSRF and the security policy (moderators, logged in through a server-side
+session, ``portal.moderation.sessions``).
 
 Every unsafe request (POST, PUT, DELETE...) must carry the CSRF token: it is the default for
-every view, so a view cannot forget it. Cookies are HttpOnly and SameSite=Lax, and Secure
-when ``portal.cookies.secure`` is on (production)."""
+every view, so a view cannot forget it. The token lives in a cookie of its own
+(``portal_csrf``, double submit), so a reader who only reads or posts holds no session.
+Cookies are HttpOnly and SameSite=Lax, and Secure when ``portal.cookies.secure`` is on."""
 
 from pyramid.authorization import ACLHelper, Authenticated, Everyone
 from pyramid.csrf import CookieCSRFStoragePolicy, new_csrf_token
 from pyramid.request import RequestLocalCache
-from pyramid.session import JSONSerializer, SignedCookieSessionFactory
 
 from ..resources import MODERATOR
-from .models import Moderator
-
-SESSION_KEY = "moderator"
+from .sessions import session_factory
 
 
 class SessionSecurityPolicy:
-    """Pyramid 2 security policy: the identity is the moderator whose id the (signed)
-    session holds, loaded once per request; a moderator has the principals
-    ``moderator:<name>`` and ``role:moderator`` (portal.resources.MODERATOR), which the
-    resources' ``__acl__`` grant permissions to. Readers are ``Everyone``."""
+    """Pyramid 2 security policy: the identity is the moderator of the request's session
+    (read once per request, only when the browser sent a session cookie); a moderator has
+    the principals ``moderator:<name>`` and ``role:moderator`` (portal.resources.MODERATOR),
+    which the resources' ``__acl__`` grant permissions to. Readers are ``Everyone``."""
 
     def __init__(self):
         self.acl = ACLHelper()
         self.cache = RequestLocalCache(self.load_identity)
 
     def load_identity(self, request):
-        ident = request.session.get(SESSION_KEY)
-        if not isinstance(ident, int):
-            return None
-        return request.dbsession.get(Moderator, ident)
+        return request.session.moderator
 
     def identity(self, request):
         return self.cache.get_or_create(request)
@@ -49,14 +45,14 @@ class SessionSecurityPolicy:
         return self.acl.permits(context, self.effective_principals(request), permission)
 
     def remember(self, request, userid, **kw):
-        """Log ``userid`` (a moderator id) in: a new session (no fixation) and CSRF token."""
-        request.session.invalidate()
-        request.session[SESSION_KEY] = userid
+        """Log in ``userid`` (a ``Moderator``): a new session (no fixation), a new CSRF token."""
+        request.session.login(userid)
         new_csrf_token(request)
         self.cache.clear(request)
         return []
 
     def forget(self, request, **kw):
+        """Log out: the session's row is deleted, so a copy of the cookie is worth nothing."""
         request.session.invalidate()
         self.cache.clear(request)
         return []
@@ -64,19 +60,7 @@ class SessionSecurityPolicy:
 
 def includeme(config):
     settings = config.get_settings()
-    factory = SignedCookieSessionFactory(
-        settings["portal.secret"],
-        cookie_name="portal_session",
-        secure=settings["portal.cookies.secure"],
-        httponly=True,
-        samesite="Lax",
-        serializer=JSONSerializer(),
-        timeout=None,
-        reissue_time=None,
-    )
-    config.set_session_factory(factory)
-    # The token lives in a cookie of its own (double submit), not in a session: a reader
-    # who only ever read or posted holds no session at all.
+    config.set_session_factory(session_factory)
     config.set_csrf_storage_policy(CookieCSRFStoragePolicy(
         cookie_name="portal_csrf", secure=settings["portal.cookies.secure"], httponly=True,
         samesite="Lax"))

@@ -9,19 +9,24 @@ nothing here checks a role. A reader who is not logged in is sent to the login p
 from urllib.parse import urlsplit
 
 from pyramid.csrf import get_csrf_token
-from pyramid.httpexceptions import HTTPBadRequest, HTTPSeeOther
+from pyramid.events import NewResponse, subscriber
+from pyramid.httpexceptions import HTTPSeeOther
 from pyramid.security import forget, remember
 from pyramid.view import forbidden_view_config, view_config
 from sqlalchemy import select
 
-from ..abuse.limits import count_recent, record
+from ..abuse import logins
 from ..discussion import comment_queries as store
 from ..discussion.comment_queries import BadCursor
 from ..discussion.models import Comment
 from ..events import CommentApproved, CommentDeleted, CommentHidden, CommentPosted
+from ..http.params import BadParameter, form_params, parse_integer, query_params
+from ..ops.outage import DatabaseUnavailable
 from ..resources import Moderation
+from .commands import NAME_MAX
 from .models import Moderator
-from .passwords import check_password, hash_password, needs_rehash
+from .passwords import check_password, hash_password, needs_rehash, weakness
+from .sessions import set_password
 
 ACTIONS = ("approve", "hide", "delete")
 MAX_BULK = 200
@@ -29,52 +34,73 @@ MAX_BULK = 200
 
 @forbidden_view_config(containment=Moderation)
 def to_login(exc, request):
-    """Not allowed to moderate (not logged in): the login page, then back here."""
+    """Not allowed to moderate (not logged in): the login page, then back here. When the
+    sessions could not be read (a database outage) the moderator gets the 503 page, as
+    any other write or moderation screen does meanwhile."""
+    if request.session.unavailable:
+        raise DatabaseUnavailable("the sessions table could not be read")
     login = request.resource_url(request.context, "@@login",
                                  query={"came_from": request.path_qs})
     return HTTPSeeOther(location=login)
 
 
+@subscriber(NewResponse)
+def never_stored(event):
+    """Moderation screens are for one moderator: no cache, shared or private, keeps them."""
+    if isinstance(getattr(event.request, "context", None), Moderation):
+        event.response.headers["Cache-Control"] = "no-store"
+
+
 def _safe_return(request, target):
     """``target`` if it is a path under /-/ (the moderation screens, insights) on this
-    site, else the queue: a login link cannot send a moderator anywhere else."""
+    site, else the queue: a login link cannot send a moderator anywhere else (nor split a
+    header with CR/LF)."""
     home = request.resource_url(request.context)
     backstage_path = urlsplit(request.resource_url(request.context.__parent__)).path
-    if target and target.startswith(backstage_path) and "//" not in target and "\\" not in target:
+    if (target and target.startswith(backstage_path) and "//" not in target and "\\" not in target
+            and target.isprintable() and " " not in target):
         return request.host_url + target
     return home
+
+
+def _login_value(request, came_from, name="", error=None):
+    return {"came_from": came_from, "name": name, "error": error,
+            "csrf_token": get_csrf_token(request)}
 
 
 @view_config(context=Moderation, name="login", renderer="moderation/login.jinja2",
              request_method=("GET", "HEAD"), permission="view")
 def login_form(context, request):
-    return {"came_from": request.GET.get("came_from", ""), "error": None, "name": "",
-            "csrf_token": get_csrf_token(request)}
+    query = query_params(request)
+    came_from = query.text("came_from", default="", max_length=2000)
+    return _login_value(request, came_from if query.errors == {} else "")
 
 
 @view_config(context=Moderation, name="login", renderer="moderation/login.jinja2",
              request_method="POST", permission="view")
 def login(context, request):
-    settings = request.registry.settings
-    name = request.POST.get("name", "").strip()
-    password = request.POST.get("password", "")
-    came_from = request.POST.get("came_from", "")
-    failures, wait = count_recent(request, "login", settings["portal.login.rate_window"])
-    if failures >= settings["portal.login.rate_limit"]:
+    form = form_params(request)
+    name = form.text("name", default="", strip=True, max_length=NAME_MAX)
+    password = form.text("password", default="", max_length=1000)
+    came_from = form.text("came_from", default="", max_length=2000)
+    if form.errors:
+        request.response.status = 400
+        return _login_value(request, "", error="Wrong name or password.")
+    refused = logins.refusal(request, name)
+    if refused is not None:
+        wait, why = refused
         request.response.status = 429
         request.response.headers["Retry-After"] = str(wait)
-        return {"came_from": came_from, "name": name, "csrf_token": get_csrf_token(request),
-                "error": f"Too many failed logins from your address; try again in {wait} seconds."}
+        return _login_value(request, came_from, name, f"{why}; try again in {wait} seconds.")
     moderator = (request.dbsession.scalar(select(Moderator).where(Moderator.name == name))
                  if name else None)
     if not check_password(moderator.password_hash if moderator else None, password):
-        record(request, "login", settings["portal.login.rate_window"])
         request.response.status = 400
-        return {"came_from": came_from, "name": name, "csrf_token": get_csrf_token(request),
-                "error": "Wrong name or password."}
+        return _login_value(request, came_from, name, "Wrong name or password.")
+    logins.succeeded(request, name)
     if needs_rehash(moderator.password_hash):
         moderator.password_hash = hash_password(password)
-    remember(request, moderator.id)
+    remember(request, moderator)
     return HTTPSeeOther(location=_safe_return(request, came_from))
 
 
@@ -84,14 +110,48 @@ def logout(context, request):
     return HTTPSeeOther(location=request.resource_url(request.site_root))
 
 
+@view_config(context=Moderation, name="password", renderer="moderation/password.jinja2",
+             request_method=("GET", "HEAD"), permission="moderate")
+def password_form(context, request):
+    return {"error": None, "moderator": request.identity, "csrf_token": get_csrf_token(request)}
+
+
+@view_config(context=Moderation, name="password", renderer="moderation/password.jinja2",
+             request_method="POST", permission="moderate")
+def change_password(context, request):
+    """A new password ends every session of the moderator (a stolen cookie included) and
+    starts a new one for this browser."""
+    form = form_params(request)
+    current = form.text("current", default="", max_length=1000)
+    new = form.text("new", default="", max_length=1000)
+    again = form.text("again", default="", max_length=1000)
+    moderator = request.dbsession.get(Moderator, request.identity.id)
+    error = None
+    if form.errors or not check_password(moderator.password_hash, current):
+        error = "The current password is wrong."
+    elif new != again:
+        error = "The two new passwords differ."
+    else:
+        error = weakness(new)
+    if error:
+        request.response.status = 400
+        return {"error": error, "moderator": moderator, "csrf_token": get_csrf_token(request)}
+    set_password(request.dbsession, moderator, new)
+    remember(request, moderator)
+    request.session.flash("password changed; every other session has ended", "moderation")
+    return HTTPSeeOther(location=request.resource_url(context))
+
+
 def _listing(request, context, *, title, tab, state=None, oldest_first=False, search=False):
-    after = request.GET.get("after") or None
-    page_key = request.GET.get("page", "").strip() if search else ""
-    author = request.GET.get("author", "").strip() if search else ""
+    query = query_params(request)
+    after = query.text("after", max_length=200, strip=True, empty_is_missing=True)
+    page_key = query.text("page", default="", strip=True, max_length=200) if search else ""
+    author = query.text("author", default="", strip=True, max_length=NAME_MAX) if search else ""
+    query.check()
     try:
         position = store.decode_cursor(after) if after else None
     except BadCursor as exc:
-        raise HTTPBadRequest(str(exc)) from None
+        raise BadParameter({"after": str(exc)}) from None
     rows, more = ([], False)
     if not search or page_key or author:
         rows, more = store.moderation_page(
@@ -155,18 +215,23 @@ def apply(request, action, comment):
 def act(context, request):
     """One form for single and bulk actions: ``do=approve:12`` acts on comment 12,
     ``do=approve`` on every ticked ``id``."""
-    action, _, single = request.POST.get("do", "").partition(":")
+    form = form_params(request)
+    action, _, single = form.text("do", default="", strip=True).partition(":")
     if action not in ACTIONS:
-        raise HTTPBadRequest(f"unknown action {action!r}; use one of {', '.join(ACTIONS)}")
-    raw = [single] if single else request.POST.getall("id")
-    try:
-        ids = sorted({int(x) for x in raw})
-    except ValueError:
-        raise HTTPBadRequest("comment ids must be integers") from None
+        form.fail("do", f"unknown action {action[:40]!r}; use one of {', '.join(ACTIONS)}")
+    if single:
+        try:
+            ids = [parse_integer(single)]
+        except ValueError:
+            form.fail("do", "must name a comment id")
+            ids = []
+    else:
+        ids = form.integers("id", limit=MAX_BULK, message="comment ids must be integers")
+    return_to = form.text("return_to", default="")
+    form.check()
+    ids = sorted(set(ids))
     if not ids:
-        raise HTTPBadRequest("tick at least one comment first")
-    if len(ids) > MAX_BULK:
-        raise HTTPBadRequest(f"at most {MAX_BULK} comments at once")
+        raise BadParameter({"id": "tick at least one comment first"})
     # Deepest first, so deleting a thread removes replies before their parents.
     rows = request.dbsession.scalars(
         select(Comment).where(Comment.id.in_(ids)).order_by(Comment.depth.desc(),
@@ -177,4 +242,4 @@ def act(context, request):
             apply(request, action, comment)
             done += 1
     request.session.flash(f"{action}: {done} comment{'s' if done != 1 else ''}", "moderation")
-    return HTTPSeeOther(location=_safe_return(request, request.POST.get("return_to")))
+    return HTTPSeeOther(location=_safe_return(request, return_to))

@@ -3,7 +3,8 @@
 ``/healthz``: the process answers (Kubernetes' liveness probe: a failure restarts the pod).
 ``/readyz``: the process can serve (the readiness probe: a failure takes the pod out of the
 Service until it passes again): the database answers a query and plugin loading finished
-with at least one section. A failed plugin among working ones does not make the process
+with at least one section. Strangers learn which check failed, never why: exception text,
+database hosts and plugin errors go to the log, and to a logged-in moderator. A failed plugin among working ones does not make the process
 unready: restarting would not repair it and it is shown on ``/-/plugins``; only a portal
 with nothing to serve is unready.
 """
@@ -53,12 +54,24 @@ def readyz(request):
     }
     problems = [reason for reason in checks.values() if reason]
     request.response.headers.update(NO_CACHE)
-    if problems:
-        log.warning("not ready: %s", "; ".join(problems))
-        request.response.status = 503
-        return {"status": "unavailable", "reasons": problems,
-                "checks": {name: reason or "ok" for name, reason in checks.items()}}
-    return {"status": "ok", "checks": {name: "ok" for name in checks}}
+    if not problems:
+        return {"status": "ok", "checks": {name: "ok" for name in checks}}
+    log.warning("not ready: %s", "; ".join(problems))
+    request.response.status = 503
+    if not problems_for(request):
+        return {"status": "unavailable",
+                "checks": {name: "failed" if reason else "ok" for name, reason in checks.items()}}
+    return {"status": "unavailable", "reasons": problems,
+            "checks": {name: reason or "ok" for name, reason in checks.items()}}
+
+
+def problems_for(request):
+    """Whether this caller may read why (a logged-in moderator); never asks the database
+    for a caller without a session cookie (the probes)."""
+    if "portal_session" not in request.cookies:
+        return False
+    moderation = request.site_root.backstage.children["moderation"]
+    return bool(request.has_permission("moderate", moderation))
 
 
 def includeme(config):

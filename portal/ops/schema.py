@@ -21,7 +21,8 @@ def settings_from(config_uri):
 
 
 def upgrade(args):
-    settings = settings_from(args.config)
+    # A migration may take longer than a request may: no statement timeout here.
+    settings = {**settings_from(args.config), "portal.db.statement_timeout": 0}
     command.upgrade(alembic_config(settings), args.revision)
     print(f"database at {_safe_url(settings['sqlalchemy.url'])} is at revision {args.revision}")
     return 0

@@ -11,6 +11,8 @@ import secrets
 from pyramid.exceptions import ConfigurationError
 from pyramid.settings import asbool, aslist
 
+from ..http.proxies import networks
+
 # name -> (default, parser)
 DEFAULTS = {
     "sqlalchemy.url": ("sqlite:///portal.sqlite", str),
@@ -29,12 +31,16 @@ DEFAULTS = {
     "portal.plugins.failure_threshold": (5, int),
     "portal.plugins.failure_window": (600, int),
     "portal.plugins.cooldown": (60, int),
+    # Proxies whose X-Forwarded-* headers are believed (portal.http.proxies).
+    "portal.trusted_proxies": ((), networks),
     "portal.cookies.secure": (False, asbool),
     "portal.hsts": (False, asbool),
     "portal.hsts.max_age": (63072000, int),
     "portal.referrer_policy": ("strict-origin-when-cross-origin", str),
     "portal.static.max_age": (31536000, int),
     "portal.db.connect_timeout": (5, int),
+    "portal.db.statement_timeout": (5, int),
+    "portal.db.pool_timeout": (5, int),
     "portal.page_cache.seconds": (0, int),
     # Parsed content kept between starts (portal.content.cache); empty: none.
     "portal.content.cache_dir": ("", str),
@@ -57,6 +63,17 @@ DEFAULTS = {
     "portal.comments.feed_size": (50, int),
     "portal.login.rate_limit": (10, int),
     "portal.login.rate_window": (900, int),
+    "portal.login.account_limit": (5, int),
+    "portal.login.max_backoff": (300, int),
+    "portal.sessions.idle_timeout": (3600, int),
+    "portal.sessions.absolute_timeout": (43200, int),
+    "portal.ratings.rate_limit": (30, int),
+    "portal.ratings.reader_limit": (10, int),
+    "portal.ratings.rate_window": (600, int),
+    "portal.search.miss_limit": (20, int),
+    "portal.search.miss_window": (600, int),
+    "portal.search.misses_max": (10000, int),
+    "portal.comments.stamp_seconds": (3600, int),
     "portal.search.page_size": (10, int),
     "portal.search.cache_size": (1024, int),
     "retry.attempts": (3, int),

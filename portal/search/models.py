@@ -2,7 +2,7 @@
 
 import datetime
 
-from sqlalchemy import String, select
+from sqlalchemy import String, func, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..db import Base, upsert_insert
@@ -25,11 +25,14 @@ def miss_key(query):
     return " ".join(query.text.casefold().split())[:MISS_LENGTH]
 
 
-def record_miss(dbsession, query, now=None):
+def record_miss(dbsession, query, now=None, max_rows=None):
     """Count one search that found nothing: insert the query or add one to its count
-    (the caller commits)."""
+    (the caller commits); a new query is not kept once the table has ``max_rows``."""
     key = miss_key(query)
     if not key:
+        return
+    if (max_rows is not None and dbsession.get(SearchMiss, key) is None
+            and dbsession.scalar(select(func.count()).select_from(SearchMiss)) >= max_rows):
         return
     insert = upsert_insert(dbsession)
     table = SearchMiss.__table__

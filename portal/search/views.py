@@ -16,7 +16,9 @@ from pyramid.httpexceptions import HTTPBadRequest
 from pyramid.view import view_config
 from sqlalchemy.exc import SQLAlchemyError
 
+from ..abuse.limits import over_limit
 from ..api.errors import APIError
+from ..http.params import parse_integer, query_params
 from ..resources import Moderation, Root
 from .index import plain
 from .models import record_miss, top_misses
@@ -37,29 +39,32 @@ class BadSearch(ValueError):
         self.field = field
 
 
-def _int(params, name, default, high):
-    raw = params.get(name, "").strip()
-    if not raw:
+def _int(params, name, default, high, strict=False):
+    raw = params.text(name, default=None, strip=True)
+    if params.errors or raw is None or (not raw and not strict):
         return default
-    if not raw.isdigit() or not 1 <= int(raw) <= high:
+    try:
+        return parse_integer(raw, 1, high)
+    except ValueError:
         raise BadSearch(name, f"{name} must be a whole number from 1 to {high}, got {raw[:20]!r}")
-    return int(raw)
 
 
 def read_search(request, *, strict_section):
     """The search a request asks for: ``(query, section, page, per_page, live)``; raises
     ``BadSearch``. An unknown ``section`` is an error for the API (``strict_section``);
     the page ignores it and searches everywhere."""
-    try:
-        params = request.GET
-        text = params.get("q", "")
-        section = params.get("section", "").strip() or None
-    except UnicodeDecodeError:
-        raise BadSearch("q", "the query string is not valid UTF-8") from None
-    page = _int(params, "page", 1, MAX_PAGE)
+    params = query_params(request)  # decoded, no NUL or surrogates (portal.http.params)
+    text = params.text("q", default="", drop_nul=True)
+    # The page's form sends empty fields; the API says what it accepts (portal.api.openapi).
+    section = params.text("section", default=None, strip=True)
+    section = section if section or (strict_section and section is not None) else None
+    page = _int(params, "page", 1, MAX_PAGE, strict_section)
     per_page = _int(params, "per_page", request.registry.settings["portal.search.page_size"],
-                    MAX_PER_PAGE)
-    live = params.get("live", "") in ("1", "true")
+                    MAX_PER_PAGE, strict_section)
+    live = params.choice("live", ("1", "true", "0", "false"), default="0") in ("1", "true")
+    if params.errors:
+        name, problem = next(iter(params.errors.items()))
+        raise BadSearch(name, f"{name} {problem}")
     if section is not None and section not in request.site_root.sections:
         if strict_section:
             known = ", ".join(request.site_root.sections) or "none"
@@ -80,10 +85,18 @@ def run_search(request, query, section, page, per_page, live=False):
 
 def count_miss(request, query):
     """Best effort, in a short transaction of its own: a database outage costs the count,
-    never the search (content, and so search, does not live in the database)."""
+    never the search (content, and so search, does not live in the database). Bounded:
+    ``portal.search.miss_limit`` misses per client per window are counted, and the table
+    takes no new query past ``portal.search.misses_max`` rows."""
+    settings = request.registry.settings
     try:
         with request.registry["dbsession_factory"]() as dbsession:
-            record_miss(dbsession, query, now=request.clock.utcnow())
+            if over_limit(request, "search-miss", settings["portal.search.miss_limit"],
+                          settings["portal.search.miss_window"], dbsession=dbsession):
+                dbsession.rollback()
+                return
+            record_miss(dbsession, query, now=request.clock.utcnow(),
+                        max_rows=settings["portal.search.misses_max"])
             dbsession.commit()
     except SQLAlchemyError as exc:
         log.warning("search miss %r not counted: %s", query.text[:80], type(exc).__name__)
