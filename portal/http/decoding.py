@@ -125,4 +125,4 @@ def request_decoding_tween_factory(handler, registry):
 def includeme(config):
     config.add_tween("portal.http.decoding.request_decoding_tween_factory",
                      under="portal.http.proxies.forwarded_tween_factory",
-                     over="portal.http.pagecache.page_cache_tween_factory")
+                     over="pyramid_tm.tm_tween_factory")

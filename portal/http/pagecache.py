@@ -34,6 +34,7 @@ from ..events import CommentEvent, RatingChanged
 from ..resources import Page, Root, Section
 from .caching import body_etag, reader_state
 from .compression import compressed, preferred_encoding
+from .proxies import apply_forwarded
 
 KEEPABLE = "portal.keepable"
 CACHED_TYPES = (Root, Section, Page)
@@ -126,16 +127,23 @@ class PageCacheMiddleware:
         self.registry = app.registry  # what Pyramid's tools expect of a WSGI app
         self.cache = cache
         self.clock = clock
+        self.proxies = app.registry.settings["portal.trusted_proxies"]
 
     def __call__(self, environ, start_response):
+        # The client, scheme and host behind trusted proxies, before anything is decided
+        # (the router's tween does the same when no page cache stands in front).
+        apply_forwarded(environ, self.proxies)
         if environ["REQUEST_METHOD"] not in ("GET", "HEAD"):
             return self.app(environ, start_response)
         has_state, theme = reader_state(environ.get("HTTP_COOKIE"))
         if has_state:
             return self.app(environ, start_response)
+        # The key holds everything the answer's URLs are built from, after a trusted proxy's
+        # forwarded headers are applied (and a stranger's dropped): no request can have a
+        # page kept that others would then be given.
         key = (environ.get("wsgi.url_scheme"), environ.get("HTTP_HOST") or environ.get("SERVER_NAME"),
-               environ.get("SCRIPT_NAME", ""), environ.get("PATH_INFO", ""),
-               environ.get("QUERY_STRING", ""), theme)
+               environ.get("SERVER_PORT"), environ.get("SCRIPT_NAME", ""),
+               environ.get("PATH_INFO", ""), environ.get("QUERY_STRING", ""), theme)
         now = self.clock.monotonic()
         entry = self.cache.get(key, now)
         if entry is not None:
