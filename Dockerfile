@@ -28,7 +28,11 @@ RUN python -m pip install --no-cache-dir --no-index --find-links /wheels /wheels
  && rm -rf /wheels
 WORKDIR /app
 COPY production.ini /app/production.ini
-RUN mkdir -p /app/var && chown portal:portal /app/var
+# The plugins' content parsed now, so the container's first start loads it from disk
+# (portal.content.cache_dir in production.ini: /app/var/content-cache).
+RUN mkdir -p /app/var \
+ && portal content cache /app/production.ini \
+ && chown -R portal:portal /app/var
 USER 10001:10001
 EXPOSE 6543
 HEALTHCHECK --interval=30s --timeout=3s --start-period=20s \
