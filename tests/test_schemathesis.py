@@ -75,7 +75,9 @@ def test_the_api_answers_as_its_document_says(api_app):
                       suppress_health_check=list(HealthCheck))
             def run(case):
                 realistic(case, api_app)
-                response = case.call()
+                # requests offers gzip and br (brotli is installed) but schemathesis' WSGI
+                # client decodes neither; the compression itself is tested in test_pagecache.
+                response = case.call(headers={"Accept-Encoding": "identity"})
                 tried.append((case.method, case.path, response.status_code))
                 assert response.status_code < 500, (case.method, case.path, response.text[:300])
                 case.validate_response(response)

@@ -59,7 +59,9 @@ class Entry:
         headers = list(self.headers)
         headers.append(("X-Portal-Cache", "hit"))
         if self.etag in environ.get("HTTP_IF_NONE_MATCH", ""):
-            start_response("304 Not Modified", headers)
+            # A 304 has no body, so it describes none (RFC 9110 15.4.5).
+            start_response("304 Not Modified",
+                           [(k, v) for k, v in headers if k.lower() != "content-type"])
             return []
         body = self.body
         encoding = preferred_encoding(environ.get("HTTP_ACCEPT_ENCODING", ""))
