@@ -13,23 +13,25 @@ import json
 import random
 import threading
 import time
+from pathlib import Path
 from urllib.parse import urlsplit
 
 
-def worker(url, method, body, ctype, cookie, paths, stop_at, latencies, counts, lock):
+def worker(url, method, body, ctype, extra, paths, stamps, stop_at, latencies, counts, lock):
     parts = urlsplit(url)
     path = parts.path + (f"?{parts.query}" if parts.query else "")
     turn = random.randrange(len(paths)) if paths else 0
     conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
     mine, n, bad, errors = [], 0, 0, 0
     while time.monotonic() < stop_at:
-        headers = {"Content-Type": ctype} if ctype else {}
-        if cookie:
-            headers["Cookie"] = cookie
+        headers = dict(extra, **({"Content-Type": ctype} if ctype else {}))
         payload = None
         if body is not None:
             n += 1
-            payload = body.replace("{n}", f"{n}-{random.randrange(10**9)}").encode()
+            payload = body.replace("{n}", f"{n}-{random.randrange(10**9)}")
+            if stamps:
+                payload = payload.replace("{stamp}", stamps.pop())
+            payload = payload.encode()
         if paths:
             path = paths[turn % len(paths)]
             turn += 1
@@ -53,12 +55,12 @@ def worker(url, method, body, ctype, cookie, paths, stop_at, latencies, counts, 
         counts["errors"] += errors
 
 
-def run(url, connections=16, duration=10.0, method="GET", body=None, ctype=None, cookie=None,
-        paths=None):
+def run(url, connections=16, duration=10.0, method="GET", body=None, ctype=None, headers=None,
+        paths=None, stamps=None):
     latencies, counts, lock = [], {"bad": 0, "errors": 0}, threading.Lock()
     start = time.monotonic()
     stop_at = start + duration
-    threads = [threading.Thread(target=worker, args=(url, method, body, ctype, cookie, paths, stop_at,
+    threads = [threading.Thread(target=worker, args=(url, method, body, ctype, headers or {}, paths, stamps, stop_at,
                                                      latencies, counts, lock))
                for _ in range(connections)]
     for t in threads:
@@ -85,11 +87,13 @@ def main(argv=None):
     parser.add_argument("--method", default="GET")
     parser.add_argument("--body")
     parser.add_argument("--content-type")
-    parser.add_argument("--cookie")
+    parser.add_argument("--header", action="append", default=[], help='"Name: value", repeatable')
     parser.add_argument("--paths", help="space-separated paths to request in turn")
+    parser.add_argument("--stamps-file", help="form stamps, one a line: {stamp} in the body takes one")
     args = parser.parse_args(argv)
     result = run(args.url, args.connections, args.duration, args.method, args.body,
-                 args.content_type, args.cookie, args.paths.split() if args.paths else None)
+                 args.content_type, dict(h.split(": ", 1) for h in args.header), args.paths.split() if args.paths else None,
+                 Path(args.stamps_file).read_text().split() if args.stamps_file else None)
     print("BENCH_JSON " + json.dumps(result))
 
 

@@ -15,12 +15,16 @@ warnings.filterwarnings("ignore", message="pkg_resources is deprecated", categor
 from pyramid.config import Configurator  # noqa: E402
 
 from .http import compression, pagecache  # noqa: E402
+from .ops import memory  # noqa: E402
 from .ops.settings import load_settings  # noqa: E402
 
 
 def main(global_config, **settings):
     """The WSGI application of a deployment (``paste.app_factory``)."""
-    return make_app(settings, environ=os.environ)
+    app = make_app(settings, environ=os.environ)
+    # A serving process only: the allocator is the whole process's (portal.ops.memory).
+    memory.tune(load_settings(settings, os.environ)["portal.memory.arenas"])
+    return app
 
 
 def make_app(settings, environ=None):

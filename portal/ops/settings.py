@@ -50,6 +50,8 @@ DEFAULTS = {
     "portal.page_cache.max_age": (0, int),
     "portal.page_cache.stale_while_revalidate": (0, int),
     "portal.compression": (True, asbool),
+    # glibc malloc arenas of a serving process (portal.ops.memory); 0: glibc's default.
+    "portal.memory.arenas": (2, int),
     "portal.max_body_bytes": (65536, int),
     "portal.comments.moderation": ("open", str),
     "portal.comments.max_length": (5000, int),
