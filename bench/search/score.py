@@ -50,13 +50,18 @@ def first_party_plugins():
 def build_app(workdir):
     """The portal with the first-party plugins only, on a migrated SQLite file in
     ``workdir`` (the API counts searches that find nothing in the database)."""
-    from portal.testing import build_app as build
-    from portal.testing import migrate
+    # As portal.testing.build_app does, without needing pytest (make install has none).
+    import webtest
+    from alembic import command
 
-    url = f"sqlite:///{workdir}/score.sqlite"
-    migrate({"sqlalchemy.url": url})
-    return build({"sqlalchemy.url": url, "portal.secret": "score-" + "0123456789abcdef" * 4},
-                 plugins=first_party_plugins())
+    from portal import make_app
+    from portal.ops.schema import alembic_config
+
+    settings = {"sqlalchemy.url": f"sqlite:///{workdir}/score.sqlite",
+                "portal.secret": "score-" + "0123456789abcdef" * 4,
+                "portal.plugins.only": " ".join(first_party_plugins())}
+    command.upgrade(alembic_config(settings), "head")
+    return webtest.TestApp(make_app(settings), extra_environ={"REMOTE_ADDR": "192.0.2.10"})
 
 
 def pages_of(app):
