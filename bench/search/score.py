@@ -103,10 +103,13 @@ def lunr_search(pages):
     from lunr import lunr
     from lunr.exceptions import QueryParseError
 
+    # lunr's default English pipeline and separator ([\s\-]+) are MkDocs' defaults too.
     index = lunr(ref="location", fields=[{"field_name": "title", "boost": 10}, "text"],
                  documents=mkdocs_documents(pages))
 
     def search(q):
+        if len(q) < 3:  # MkDocs' client searches from min_search_length (3) characters
+            return []
         try:
             hits = index.search(q)
         except QueryParseError:  # lunr.js throws on these too: the reader sees nothing
