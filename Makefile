@@ -16,7 +16,7 @@ PIP_INSTALL := $(BIN)/pip install --progress-bar on --disable-pip-version-check
 # Pyramid imports pkg_resources, which warns on every start; that one warning, nothing else.
 export PYTHONWARNINGS := ignore:pkg_resources is deprecated:UserWarning
 
-.PHONY: serve test lint install install-test db bench audit examples freshness clean
+.PHONY: serve test lint install install-test db bench bench-search audit examples freshness clean
 
 $(BIN)/python:
 	@echo "==> Creating $(VENV) with $(PYTHON)"
@@ -72,6 +72,17 @@ freshness: install
 bench: install
 	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && apt-get install -y -q wrk >/dev/null; } || echo "wrk is not installed: bench/load.py generates the load"
 	$(BIN)/python bench/run.py
+
+# Search (bench/search, issue 14): the judged queries of bench/search/queries.yaml scored for
+# the portal and for lunr as MkDocs configures it (success@1, success@3, MRR@10), then search
+# latency on one connection over 10,000 generated pages and the index's start-up cost.
+$(VENV)/.installed-bench: $(VENV)/.installed-serve pyproject.toml
+	$(PIP_INSTALL) ".[bench,dev,postgresql]" | { grep -v '^Requirement already satisfied' || true; }
+	@$(BIN)/python -c "import lunr" && touch $@
+
+bench-search: install $(VENV)/.installed-bench
+	$(BIN)/python bench/search/score.py
+	$(BIN)/python bench/search/speed.py
 
 # Lighthouse (npm, tools/audit: never installed by make test) with Debian's Chromium: the four
 # scores of the home page, a page, search and insights, phone and desktop (bench/AUDIT.md).
