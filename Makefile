@@ -69,7 +69,7 @@ freshness: install
 	$(BIN)/portal examples freshness $(SECTION)
 
 # The benchmark (bench/run.py): wrk from Debian when it can be installed, else bench/load.py.
-bench: install
+bench: install $(VENV)/.installed-bench
 	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && apt-get install -y -q wrk >/dev/null; } || echo "wrk is not installed: bench/load.py generates the load"
 	$(BIN)/python bench/run.py
 
