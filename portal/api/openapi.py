@@ -169,7 +169,7 @@ SCHEMAS = {
     "SearchResults": {
         "type": "object",
         "required": ["query", "q", "truncated", "section", "page", "per_page", "total", "pages",
-                     "match", "html_url", "next", "previous", "results"],
+                     "match", "did_you_mean", "html_url", "next", "previous", "results"],
         "properties": {
             "query": {"type": "string", "description": "The query as it was read: words, "
                       "\"phrases\" and prefix* terms; everything else in `q` is ignored."},
@@ -183,6 +183,9 @@ SCHEMAS = {
             "pages": {"type": "integer"},
             "match": {"enum": ["all", "any", None], "description": "`all`: pages have every "
                       "term; `any`: no page had them all, so these have some; null: nothing."},
+            "did_you_mean": {"type": ["string", "null"], "description": "The query with its "
+                             "unknown words read as the closest words the pages use (the "
+                             "results already include them); null when every word is known."},
             "html_url": {"type": ["string", "null"], "description": "The same search as a page."},
             "next": {"type": ["string", "null"]},
             "previous": {"type": ["string", "null"]},
@@ -192,7 +195,7 @@ SCHEMAS = {
     "SearchHit": {
         "type": "object",
         "required": ["title", "path", "section", "section_title", "heading", "url", "snippet",
-                     "snippet_html", "headings"],
+                     "snippet_html", "snippet_is_code", "headings"],
         "properties": {
             "title": {"type": "string", "description": "The page's title."},
             "path": {"type": "string", "description": "The page key, e.g. `pyramid/security`."},
@@ -200,10 +203,13 @@ SCHEMAS = {
             "section_title": {"type": "string"},
             "heading": {"type": ["string", "null"],
                         "description": "The heading the hit lands on (null: the top of the page)."},
-            "url": {"type": "string", "description": "The page, with the heading's #anchor."},
+            "url": {"type": "string", "description": "The page, with the heading's #anchor and "
+                    "`?h=` the words to mark on it."},
             "snippet": {"type": "string"},
             "snippet_html": {"type": "string", "description": "The snippet, HTML-escaped, with "
-                             "the matched terms in `<mark>`."},
+                             "the matched terms in `<mark>`; a snippet from a code block is "
+                             "in `<code>`."},
+            "snippet_is_code": {"type": "boolean", "description": "The snippet is code."},
             "headings": {
                 "type": "array",
                 "description": "Other headings of the page that match.",

@@ -1,9 +1,10 @@
-"""Reading a reader's text as a search query: never FTS5 syntax, always words.
+"""Reading a reader's text as a search query: never syntax, always words.
 
-``parse_query`` reads words, "phrases" and prefix* terms out of any input (FTS5 operators,
-column filters, brackets and control characters are just text); every way into search (the
-results page, the live box, the API, the 404 page's suggestions) reads its text here, so they
-never disagree about what a query means.
+``parse_query`` reads words, "phrases" and prefix* terms out of any input (operators, column
+filters, brackets and control characters are just text); every way into search (the results
+page, the live box, the API, the 404 page's suggestions) reads its text here and the index
+reads the terms against its vocabulary in one place (``SearchIndex.plan``), so they never
+disagree about what a query means.
 """
 
 import re
@@ -40,10 +41,13 @@ def clean(text):
 @dataclass(frozen=True)
 class Term:
     """One item of a query: a word, or a phrase of words; ``prefix`` matches words that
-    start with the last one."""
+    start with the last one (``migr*``); ``partial`` marks the query's last bare word, which
+    may be a word still being typed (the index decides: a word it does not know is read
+    as a prefix, ``transac``)."""
 
     tokens: tuple
     prefix: bool = False
+    partial: bool = False
 
     def __str__(self):
         text = " ".join(self.tokens)
@@ -81,31 +85,30 @@ def parse_query(text, *, live=False, max_chars=MAX_QUERY_CHARS, max_terms=MAX_TE
     Anything else (FTS5 operators, column filters, brackets, unbalanced quotes, control
     characters) is just text whose letters and digits become words. A word joined by
     punctuation (``add_portal_section``, ``request.dbsession``) becomes a phrase, which is how
-    the tokenizer indexed it. ``live`` (results as you type) makes the last word a prefix
-    unless the text ends with a space.
+    the index reads it. The last bare word is ``partial`` whether or not the reader is still
+    typing (``live``): the live box, the results page and the API must read ``transac`` alike.
     """
     text = clean(text or "")
     truncated = len(text) > max_chars
     text = text[:max_chars]
-    typing = live and text[-1:].strip() != ""  # still typing the last word
     text = " ".join(text.split())
     terms = []
     matches = list(ITEM_RE.finditer(text))
     for i, m in enumerate(matches):
         phrase, star, word = m.group(1), m.group(2), m.group(3)
+        partial = False
         if word is not None:
             star = "*" if word.endswith("*") else ""
             source = word
-            if typing and i == len(matches) - 1:
-                star = "*"
+            partial = not star and i == len(matches) - 1
         else:
             source = phrase
         tokens = tuple(t.casefold() for t in TOKEN_RE.findall(source))
         if not tokens:
             continue
         prefix = bool(star) and len(tokens[-1]) >= MIN_PREFIX
-        term = Term(tokens, prefix)
-        if term not in terms:
+        term = Term(tokens, prefix, partial and len(tokens) == 1)
+        if all((t.tokens, t.prefix) != (term.tokens, term.prefix) for t in terms):
             terms.append(term)
         if len(terms) == max_terms:
             break

@@ -2,10 +2,13 @@
 JavaScript), ``/api/v1/search?q=`` (JSON: the search box's results as you type, and
 scripts), and for moderators ``/-/moderation/@@searches``, the searches that found nothing.
 
-Both read the same parameters: ``q`` (any text: it is read by ``portal.search.parse_query``,
-never passed to FTS5), ``section`` (a section name), ``page`` (from 1) and, for the API,
-``per_page`` and ``live`` (the reader is still typing: the last word is a prefix and a
-search that finds nothing is not counted as a miss).
+Both read the same parameters: ``q`` (any text: it is read by ``portal.search.parse_query``
+and the index's ``plan``, the same for every caller), ``section`` (a section name), ``page``
+(from 1) and, for the API, ``per_page`` and ``live`` (the reader is still typing: a search
+that finds nothing is not counted as a miss; the query means the same either way).
+
+A result's link carries the words that found it (``?h=word+word``): the page shows them
+marked (``portal.search.highlight``).
 """
 
 import logging
@@ -102,8 +105,19 @@ def count_miss(request, query):
         log.warning("search miss %r not counted: %s", query.text[:80], type(exc).__name__)
 
 
-def hit_url(request, node, anchor):
-    return request.resource_url(node, anchor=anchor) if anchor else request.resource_url(node)
+def hit_url(request, node, anchor, words=()):
+    """A result's link: the page (at the heading) with the words to mark on it."""
+    query = {"h": " ".join(words)} if words else None
+    if anchor:
+        return request.resource_url(node, query=query, anchor=anchor)
+    return request.resource_url(node, query=query)
+
+
+def did_you_mean_url(request, results):
+    query = {"q": results.did_you_mean}
+    if results.section:
+        query["section"] = results.section
+    return request.resource_url(request.site_root, "@@search", query=query)
 
 
 def search_url(request, results, page):
@@ -124,8 +138,9 @@ def search_page(context, request):
     return {
         "results": results,
         "sections": list(context),
-        "hit_url": lambda node, anchor: hit_url(request, node, anchor),
+        "hit_url": lambda node, anchor: hit_url(request, node, anchor, results.words),
         "page_url": lambda n: search_url(request, results, n),
+        "did_you_mean_url": did_you_mean_url(request, results) if results.did_you_mean else None,
     }
 
 
@@ -154,6 +169,7 @@ def search_api(request):
         "total": results.total,
         "pages": results.pages,
         "match": results.mode,
+        "did_you_mean": results.did_you_mean,
         "html_url": search_url(request, results, page) if query else None,
         "next": api_url(page + 1) if page < results.pages else None,
         "previous": api_url(page - 1) if page > 1 and results.total else None,
@@ -164,11 +180,13 @@ def search_api(request):
                 "section": hit.section,
                 "section_title": root.sections[hit.section].title,
                 "heading": hit.heading or None,
-                "url": hit_url(request, hit.node, hit.anchor),
+                "url": hit_url(request, hit.node, hit.anchor, results.words),
                 "snippet": plain(str(hit.snippet)),
                 "snippet_html": str(hit.snippet),
+                "snippet_is_code": hit.code,
                 "headings": [
-                    {"heading": plain(str(heading)), "url": hit_url(request, hit.node, anchor)}
+                    {"heading": plain(str(heading)),
+                     "url": hit_url(request, hit.node, anchor, results.words)}
                     for anchor, heading in hit.more
                 ],
             }
