@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 
 from markupsafe import Markup
 
-from .query import Query, clean
+from .query import Query, clean, clean_lines
 from .vocabulary import Stems, Synonyms, Typos, fold, shipped_table, words
 
 log = logging.getLogger(__name__)
@@ -48,7 +48,7 @@ WEIGHTS = (8.0, 4.0, 4.0, 1.0, 2.0)  # keywords weigh like headings
 LENGTH_NORM = (0.5, 0.5, 0.3, 0.75, 0.3)  # BM25's b per field
 K1 = 1.2
 SYNONYM_WEIGHT = 0.7  # a page with the reader's own word ranks above one with a synonym
-COMPLETION_WEIGHT = 0.9
+COMPLETION_WEIGHT = 0.5
 SECTION_BONUS = 1.5  # per section-naming word, to the named section's pages
 SCORE_ALL = 1500  # a tier this small is scored whole
 MARGIN = 30  # extra pages taken from each term's best when a tier is too large to score
@@ -117,7 +117,7 @@ def bitmap(numbers):
 class Term:
     """One term's postings (see the module's docstring)."""
 
-    __slots__ = ("bits", "strong", "order", "impact", "df")
+    __slots__ = ("bits", "strong", "order", "impact", "df", "idf")
 
     def score(self, page):
         impact = self.impact
@@ -137,6 +137,7 @@ class PageEntry:
     title: str
     chunks: list
     code: tuple = ()
+    keywords: str = ""
 
 
 @dataclass(frozen=True)
@@ -167,7 +168,7 @@ class Plan:
     the 404 page, so they never disagree."""
 
     concepts: tuple
-    title: str  # the query's terms joined: a page with this title comes first
+    titles: tuple  # the query's terms joined: a page with this title comes first
     did_you_mean: str | None = None
     words: tuple = ()  # the words to highlight on the page a result links to (?h=)
 
@@ -257,11 +258,11 @@ class SearchIndex:
         anchor = ""
         for chunk_anchor, heading, text in chunks:
             if heading is None:
-                top.append(clean(text))
+                top.append(clean_lines(text))
             else:
                 # Headings below level 4 have no anchor: land on the nearest one above.
                 anchor = chunk_anchor or anchor
-                rows.append((anchor, clean(heading), clean(text)))
+                rows.append((anchor, clean(heading), clean_lines(text)))
         opening = " ".join(t for t in top if t)
         texts = (title, " ".join(h for _, h, _ in rows), " ".join(clean(k) for k in keywords),
                  " ".join([opening] + [t for _, _, t in rows]), context)
@@ -276,7 +277,8 @@ class SearchIndex:
                     postings = raw[term] = []
                 postings.append((number, f, count))
         self.surface.update(seen)
-        self.pages.append(PageEntry(node, section, title, [("", "", opening)] + rows, tuple(code)))
+        self.pages.append(PageEntry(node, section, title, [("", "", opening)] + rows,
+                                    tuple(clean_lines(c) for c in code), texts[KEYWORDS]))
         self.titles.setdefault(" ".join(stems.of(title)), []).append(number)
         first, _ = self.sections.get(section, (number, number))
         self.sections[section] = (first, number)
@@ -323,6 +325,7 @@ class SearchIndex:
             impact = {page: idf * x / (K1 + x) for page, x in tf.items()}
             entry = Term()
             entry.df = df
+            entry.idf = idf
             entry.bits = bitmap(tf)
             entry.strong = bitmap(strong)
             entry.order = array("I", sorted(impact, key=impact.__getitem__, reverse=True))
@@ -389,7 +392,7 @@ class SearchIndex:
                 if synonyms:
                     typed = tuple(t.tokens[0] for t in run)
                     alternatives = [Alternative(key, phrase=typed if size > 1 else ())]
-                    alternatives += [Alternative(alt, SYNONYM_WEIGHT, section)
+                    alternatives += [Alternative(alt, SYNONYM_WEIGHT * self._rarity(key, alt), section)
                                      for alt, section, _ in synonyms]
                     shown = typed + tuple(w for _, _, phrase in synonyms for w in phrase)
                     concepts.append(self._concept(" ".join(typed), alternatives, shown))
@@ -409,9 +412,24 @@ class SearchIndex:
             did_you_mean = " ".join(
                 corrected.get(t.tokens[0], str(t)) if len(t.tokens) == 1 and not t.prefix else str(t)
                 for t in query.terms)
-        title = " ".join(self.term(w) for t in query.terms for w in t.tokens)
-        return Plan(tuple(concepts), title, did_you_mean,
+        titles = [" ".join(self.term(w) for t in query.terms for w in t.tokens)]
+        last = concepts[-1] if concepts else None
+        if last is not None and query.terms[-1].partial and last.alternatives and \
+                last.alternatives[0].terms != (self.term(query.terms[-1].tokens[0]),):
+            # "transac": the page titled "Transactions" is the one being typed.
+            head = titles[0].rsplit(" ", 1)[0] + " " if len(query.terms) > 1 else ""
+            titles.append(head + last.alternatives[0].terms[0])
+        return Plan(tuple(concepts), tuple(titles), did_you_mean,
                     tuple(dict.fromkeys(highlight))[:MAX_HIGHLIGHT_WORDS])
+
+    def _rarity(self, key, alternative):
+        """How much a synonym may count against the reader's own words: no more than
+        they would (a rare synonym must not outrank the word typed on its rarity alone)."""
+        known = [self.terms[t].idf for t in key if t in self.terms]
+        other = [self.terms[t].idf for t in alternative if t in self.terms]
+        if not known or not other:
+            return 1.0
+        return min(1.0, sum(known) / sum(other))
 
     def _read_term(self, term, last):
         """(Concept or None, the word a typo was read as)."""
@@ -435,8 +453,13 @@ class SearchIndex:
             completions = self.completions(word) if len(word) >= 3 else ()
             stems = tuple(dict.fromkeys(self.term(w) for w in completions))
             if stems:
-                return self._concept(word, [Alternative((s,), 1.0 if s == stem else COMPLETION_WEIGHT)
-                                            for s in stems], completions), None
+                # The commonest completion is what the reader is most likely typing; a
+                # rarer one (a long identifier) must not outrank it on its rarity alone,
+                # so each counts as if it were as common, and half.
+                top = self.terms[stems[0]].idf
+                return self._concept(word, [
+                    Alternative((s,), 1.0 if i == 0 else COMPLETION_WEIGHT * top / self.terms[s].idf)
+                    for i, s in enumerate(stems)], completions), None
             if term.prefix:
                 return self._concept(word, []), None
         correction = self.typos.correct(word)
@@ -527,7 +550,7 @@ class SearchIndex:
 
     def _has_phrase(self, number, pattern):
         entry = self.pages[number]
-        if pattern.search(fold(entry.title)):
+        if pattern.search(fold(entry.title)) or pattern.search(fold(entry.keywords)):
             return True
         return any(pattern.search(fold(heading)) or pattern.search(fold(text))
                    for _, heading, text in entry.chunks)
@@ -562,7 +585,8 @@ class SearchIndex:
             strong_all &= strong | ~bits  # a concept the page lacks ("any" mode) is no bar
             strong_any |= strong
         strong_all &= strong_any
-        exact = [n for n in self.titles.get(plan.title, ()) if candidates >> n & 1]
+        exact = [n for title in plan.titles for n in self.titles.get(title, ())
+                 if candidates >> n & 1]
         exact_bits = bitmap(exact)
         tiers = [strong_all & ~exact_bits, strong_any & ~strong_all & ~exact_bits,
                  candidates & ~strong_any & ~exact_bits]
@@ -618,6 +642,8 @@ class SearchIndex:
         The next best headings come with it."""
         entry = self.pages[number]
         wanted = {t for c in concepts for a in c.alternatives for t in a.terms}
+        phrases = [_phrase_re(a.phrase) for c in concepts for a in c.alternatives
+                   if len(a.phrase) > 1]
         term = self.stems.term
         title_terms = {term(w) for w in words(entry.title)}
         scored = []
@@ -633,12 +659,12 @@ class SearchIndex:
         scored.sort()
         if not scored:  # only the section's name or a tag matched
             return Hit(entry.node, entry.section, "", "", Markup(""),
-                       self._snippet(entry, entry.chunks[0][2], wanted)[0])
+                       self._snippet(entry, entry.chunks[0][2], wanted, phrases)[0])
         best = scored[0][1]
         anchor, heading, text = entry.chunks[best]
         if not text.strip():  # a title or heading alone: the text that follows it
             text = next((t for _, _, t in entry.chunks[best:] if t.strip()), "")
-        snippet, code = self._snippet(entry, text, wanted)
+        snippet, code = self._snippet(entry, text, wanted, phrases)
         hit = Hit(entry.node, entry.section, anchor, heading,
                   highlighted(_marked(heading, wanted, term)), snippet, code=code)
         for _, i in scored[1:]:
@@ -649,28 +675,28 @@ class SearchIndex:
                 hit.more.append((other, highlighted(_marked(other_heading, wanted, term))))
         return hit
 
-    def _snippet(self, entry, text, wanted):
-        """(Markup, is code): about SNIPPET_WORDS words around the most query words; a
-        window inside a code block is shown as that block's lines, in <code>."""
-        if not text:
-            return Markup(""), False
+    def _snippet(self, entry, text, wanted, phrases=()):
+        """(Markup, is code): about SNIPPET_WORDS words around the most query words (a
+        phrase's words side by side first); a window inside a code block is shown as that
+        block's lines, in <code>."""
         term = self.stems.term
-        spans = [(m.start(), m.end(), term(fold(m.group()))) for m in _WORD_RE.finditer(text)]
+        spans = [(m.start(), m.end(), term(fold(m.group()))) for m in _WORD_RE.finditer(text or "")]
+        if not spans:
+            return Markup(""), False
         hits = [i for i, (_, _, t) in enumerate(spans) if t in wanted]
-        if not hits:
-            start, stop = 0, min(len(spans), SNIPPET_WORDS)
-        else:
+        at_phrase = next((m.start() for p in phrases for m in [p.search(text)] if m), None)
+        if at_phrase is not None:
+            best = next(i for i, span in enumerate(spans) if span[1] > at_phrase)
+        elif hits:
             best, best_count = hits[0], 0
-            for i in hits:  # the window starting a few words before a hit, with most terms
+            for i in hits:  # the window starting at a hit with the most distinct terms
                 window = {spans[j][2] for j in hits if i <= j < i + SNIPPET_WORDS}
                 if len(window) > best_count:
                     best, best_count = i, len(window)
-            start = max(0, best - 4)
-            stop = min(len(spans), start + SNIPPET_WORDS)
-        if not spans:
-            return Markup(""), False
+        start = max(0, best - 4) if hits else 0
+        stop = min(len(spans), start + SNIPPET_WORDS)
         if hits:
-            where = spans[hits[0] if start > hits[0] else max(start, best)][0]
+            where = spans[best][0]
             for source in entry.code:
                 at = text.find(source)
                 if at != -1 and at <= where < at + len(source):
@@ -703,5 +729,5 @@ def _marked(text, wanted, term):
 def _phrase_re(tokens):
     """Words side by side, each possibly longer (a stem's other forms), any punctuation
     between (``add_portal_section`` is the phrase ``add portal section``)."""
-    return re.compile(r"(?<![^\W_])" + r"[\W_]+".join(re.escape(t) + r"\w*" for t in tokens))
+    return re.compile(r"(?<![^\W_])" + r"[\W_]+".join(re.escape(t) + r"\w*" for t in tokens), re.I)
 

@@ -38,6 +38,11 @@ def clean(text):
     return _CONTROL_RE.sub(" ", text) if text else ""
 
 
+def clean_lines(text):
+    """``clean``, keeping line breaks (a code snippet is shown line by line)."""
+    return "\n".join(clean(line) for line in text.split("\n")) if text else ""
+
+
 @dataclass(frozen=True)
 class Term:
     """One item of a query: a word, or a phrase of words; ``prefix`` matches words that
