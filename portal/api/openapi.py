@@ -181,8 +181,10 @@ SCHEMAS = {
             "per_page": {"type": "integer"},
             "total": {"type": "integer", "description": "How many pages match."},
             "pages": {"type": "integer"},
-            "match": {"enum": ["all", "any", None], "description": "`all`: pages have every "
-                      "term; `any`: no page had them all, so these have some; null: nothing."},
+            "match": {"enum": ["all", "most", "any", None], "description": "`all`: pages have "
+                      "every term; `most`: a query of three words or more, pages may lack one "
+                      "(two from five words); `any`: no page had them all, so these have some; "
+                      "null: nothing."},
             "did_you_mean": {"type": ["string", "null"], "description": "The query with its "
                              "unknown words read as the closest words the pages use (the "
                              "results already include them); null when every word is known."},

@@ -11,16 +11,18 @@ Each page's words go into five fields: title, headings, keywords (front matter
 
 - ``bits``: the pages holding it, a Python int used as a bitmap (bit n = page n), so
   "pages with every word" is a few ANDs and the count a ``bit_count()``;
-- ``strong``: the pages holding it in title, headings, keywords or context;
-- ``impact``: its BM25F score on each page (field frequencies weighted, then saturated
-  once: a title hit counts eight times a body hit), and ``order``: its pages best first.
+- ``impact``: its score on each page, computed once: BM25F (field frequencies weighted,
+  a title hit eight times a body hit, then saturated once), plus a bonus when the page
+  holds it in a strong field (title, headings, keywords, context);
+- ``order``: its pages, best first.
 
-Ranking puts pages whose title is the query first, then pages holding every query word in
-a strong field, then some, then the rest; within a tier, by the summed score (a section the
-query names adds a bonus to its pages). A tier small enough is scored whole; a large one
-(a common word at 10,000 pages) only over the best pages of each term's ``order``, so the
-work is bounded by the page of results asked for, not by the pages matching. Where a hit
-lands (its heading) and its snippet are found for the returned page of results only.
+Ranking puts pages whose title is the query first, then the pages with every query word
+(for a question of three words or more, then those lacking one); within each, by the
+summed impacts (a synonym's counting less than the word typed; a section the query names
+adds a bonus to its pages). A group small enough is scored whole; a large one (a common
+word at 10,000 pages) only over the best pages of each term's ``order``, so the work is
+bounded by the page of results asked for, not by the pages matching. Where a hit lands
+(its heading) and its snippet are found for the returned page of results only.
 """
 
 import functools
@@ -47,11 +49,12 @@ FIELDS = ("title", "headings", "keywords", "body", "context")
 WEIGHTS = (8.0, 4.0, 4.0, 1.0, 2.0)  # keywords weigh like headings
 LENGTH_NORM = (0.5, 0.5, 0.3, 0.75, 0.3)  # BM25's b per field
 K1 = 1.2
-SYNONYM_WEIGHT = 0.7  # a page with the reader's own word ranks above one with a synonym
+STRONG_BONUS = 1.0  # times the term's idf, for a page with it in a strong field
+CORRECTION_WEIGHT = 0.6  # a typo's correction is a guess: it counts less in a question
 COMPLETION_WEIGHT = 0.5
 SECTION_BONUS = 1.5  # per section-naming word, to the named section's pages
-SCORE_ALL = 1500  # a tier this small is scored whole
-MARGIN = 30  # extra pages taken from each term's best when a tier is too large to score
+SCORE_ALL = 1500  # a group of pages this small is scored whole
+MARGIN = 30  # extra pages taken from each term's best when a group is too large to score
 PHRASE_CHECK = 3000  # phrases are checked word by word on up to this many pages
 PREFIX_WORDS = 8  # a prefix matches its 8 most common completions
 DENSE = 8  # a term on more than 1/8 of the pages keeps its scores in an array
@@ -117,7 +120,7 @@ def bitmap(numbers):
 class Term:
     """One term's postings (see the module's docstring)."""
 
-    __slots__ = ("bits", "strong", "order", "impact", "df", "idf")
+    __slots__ = ("bits", "order", "impact", "df", "idf")
 
     def score(self, page):
         impact = self.impact
@@ -196,7 +199,9 @@ class Results:
     page: int
     page_size: int
     section: str | None = None
-    mode: str | None = None  # "all", "any" (no page had every term), None (nothing found)
+    # "all"; "most" (a question of three words or more: some pages lack a word or two);
+    # "any" (no page had every word); None (nothing found)
+    mode: str | None = None
     seconds: float = 0.0
     did_you_mean: str | None = None
     words: tuple = ()  # what a result's link highlights (?h=)
@@ -221,8 +226,9 @@ class SearchIndex:
     def __init__(self, cache_size=1024, terms=()):
         self.stems = Stems()
         self.synonyms = Synonyms(self.stems)
-        for key, alternatives in shipped_table():
-            self.synonyms.add(key, alternatives)
+        for key, alternatives, one_way in shipped_table():
+            self.synonyms.add(key, alternatives, weight=Synonyms.EXPANSION_WEIGHT if one_way
+                              else Synonyms.GROUP_WEIGHT)
         for section, table in terms:  # plugins' (add_portal_search_terms)
             for key, alternatives in table.items():
                 self.synonyms.add(key, alternatives, section)
@@ -296,10 +302,7 @@ class SearchIndex:
                     (c.heading.id, c.heading.text, c.text) if c.heading else (None, None, c.text)
                     for c in doc.chunks
                 ]
-                keywords = doc.meta.get("keywords") if doc.meta else None
-                if isinstance(keywords, str):
-                    keywords = [keywords]
-                keywords = [str(k) for k in keywords or () if isinstance(k, (str, int, float))]
+                keywords = (doc.meta or {}).get("keywords") or ()  # a list (content.frontmatter)
                 context = " ".join([section.__name__.replace("-", " "), section.title,
                                     " ".join(doc.tags)])
                 self.add_page(node, section.__name__, title=node.title, context=context,
@@ -313,21 +316,24 @@ class SearchIndex:
         lengths = self._fields
         for term, postings in self._raw.items():
             tf = {}
-            strong = []
+            strong = set()
             for page, f, count in postings:
                 b = LENGTH_NORM[f]
                 weighted = WEIGHTS[f] * count / (1 - b + b * lengths[f][page] / averages[f])
                 tf[page] = tf.get(page, 0.0) + weighted
                 if f != BODY:
-                    strong.append(page)
+                    strong.add(page)
             df = len(tf)
             idf = math.log(1 + (n - df + 0.5) / (df + 0.5))
-            impact = {page: idf * x / (K1 + x) for page, x in tf.items()}
+            # Saturated BM25F, plus a bonus when the page names the term where a reader
+            # looks first (title, a heading, its keywords, its section): such a page
+            # outranks one that only repeats the word in its text.
+            impact = {page: idf * (x / (K1 + x) + (STRONG_BONUS if page in strong else 0.0))
+                      for page, x in tf.items()}
             entry = Term()
             entry.df = df
             entry.idf = idf
             entry.bits = bitmap(tf)
-            entry.strong = bitmap(strong)
             entry.order = array("I", sorted(impact, key=impact.__getitem__, reverse=True))
             if df * DENSE > n:
                 dense = array("f", bytes(4 * n))
@@ -377,12 +383,13 @@ class SearchIndex:
         last word typed, if the index does not know it, is the start of a word (``transac``);
         another unknown word is a typo of the closest frequent word; words (and runs of up
         to three) with synonyms also find those."""
-        terms = query.significant
+        terms, significant = query.terms, set(query.significant)
         concepts, corrected, highlight = [], {}, []
         i = 0
         while i < len(terms):
             term = terms[i]
-            # The longest run of plain words that is a synonym key.
+            # The longest run of plain words that is a synonym key (stop words included:
+            # "sign in").
             for size in range(min(Synonyms.MAX_WORDS, len(terms) - i), 0, -1):
                 run = terms[i:i + size]
                 if any(t.prefix or len(t.tokens) != 1 for t in run):
@@ -391,14 +398,17 @@ class SearchIndex:
                 synonyms = self.synonyms.get(key)
                 if synonyms:
                     typed = tuple(t.tokens[0] for t in run)
-                    alternatives = [Alternative(key, phrase=typed if size > 1 else ())]
-                    alternatives += [Alternative(alt, SYNONYM_WEIGHT * self._rarity(key, alt), section)
-                                     for alt, section, _ in synonyms]
-                    shown = typed + tuple(w for _, _, phrase in synonyms for w in phrase)
+                    alternatives = [Alternative(key)]
+                    alternatives += [Alternative(alt, weight * self._rarity(key, alt), section)
+                                     for alt, section, _, weight in synonyms]
+                    shown = typed + tuple(w for _, _, phrase, _ in synonyms for w in phrase)
                     concepts.append(self._concept(" ".join(typed), alternatives, shown))
                     i += size
                     break
             else:
+                if term not in significant:
+                    i += 1
+                    continue
                 concept, correction = self._read_term(term, last=i == len(terms) - 1)
                 if correction:
                     corrected[term.tokens[0]] = correction
@@ -465,7 +475,8 @@ class SearchIndex:
         correction = self.typos.correct(word)
         if correction is None:
             return self._concept(word, []), None
-        return self._concept(word, [Alternative((self.term(correction),))], (correction,)), correction
+        return self._concept(word, [Alternative((self.term(correction),), CORRECTION_WEIGHT)],
+                             (correction,)), correction
 
     def _concept(self, text, alternatives, shown=()):
         sections = set()
@@ -501,52 +512,57 @@ class SearchIndex:
     def _find(self, plan, section, page, page_size, mode):
         """(mode, total, hits); ``plan`` is immutable, so this is cacheable."""
         scope = self._scope(section)
-        concepts = [c for c in plan.concepts]
+        concepts = plan.concepts
         matched = [self._concept_bits(c, scope) for c in concepts]
-        modes = (mode,) if mode else (("all", "any") if len(concepts) > 1 else ("all",))
+        n = len(concepts)
+        # at_least[k]: the pages holding k of the query's words (or more).
+        at_least = [scope] + [0] * n
+        for bits in matched:
+            for k in range(n, 0, -1):
+                at_least[k] |= at_least[k - 1] & bits
+        modes = (mode,) if mode else (("all", "any") if n > 1 else ("all",))
         for each in modes:
+            if not n:
+                break
             if each == "all":
-                if not concepts or not all(bits for bits, _ in matched):
-                    continue
-                candidates = scope
-                for bits, _ in matched:
-                    candidates &= bits
+                # A question of three words or more: a page may lack one of them (two,
+                # from five), as answers rarely repeat every word of a question.
+                need = n - (0 if n < 3 else 1 if n < 5 else 2)
+                if at_least[need] != at_least[n]:
+                    each = "most"
             else:
-                candidates = 0
-                for bits, _ in matched:
-                    candidates |= bits
-            total = candidates.bit_count()
+                need = 1
+            total = at_least[need].bit_count()
             if total:
-                numbers = self._ranked(plan, concepts, matched, candidates,
+                groups = [at_least[k] & ~at_least[k + 1] if k < n else at_least[k]
+                          for k in range(n, need - 1, -1)]
+                numbers = self._ranked(plan, concepts, at_least[need], groups,
                                        (page - 1) * page_size, page_size)
                 return each, total, tuple(self._hit(plan, concepts, n) for n in numbers)
         return None, 0, ()
 
     def _alternative_bits(self, alternative, scope):
-        bits, strong = scope, 0
+        bits = scope
         for term in alternative.terms:
             entry = self.terms.get(term)
             if entry is None:
-                return 0, 0
+                return 0
             bits &= entry.bits
-            strong |= entry.strong
         if alternative.section is not None:
             if alternative.section not in self.sections:
-                return 0, 0
+                return 0
             bits &= self._scope(alternative.section)
         if alternative.phrase and len(alternative.phrase) > 1 and bits.bit_count() <= PHRASE_CHECK:
             pattern = _phrase_re(alternative.phrase)
             bits = bitmap(n for n in members(bits) if self._has_phrase(n, pattern))
-        return bits, bits & strong
+        return bits
 
     def _concept_bits(self, concept, scope):
-        """(pages matching the concept, those where it is in a strong field)."""
-        bits = strong = 0
+        """The pages matching the concept (any of its alternatives)."""
+        bits = 0
         for alternative in concept.alternatives:
-            b, s = self._alternative_bits(alternative, scope)
-            bits |= b
-            strong |= s
-        return bits, strong
+            bits |= self._alternative_bits(alternative, scope)
+        return bits
 
     def _has_phrase(self, number, pattern):
         entry = self.pages[number]
@@ -577,37 +593,32 @@ class SearchIndex:
             total += best
         return total
 
-    def _ranked(self, plan, concepts, matched, candidates, offset, limit):
-        """Page numbers at ``offset`` in the ranking: the page titled as the query, then
-        tiers (every word in a strong field, some, none), each ranked by score."""
-        strong_all, strong_any = candidates, 0
-        for bits, strong in matched:
-            strong_all &= strong | ~bits  # a concept the page lacks ("any" mode) is no bar
-            strong_any |= strong
-        strong_all &= strong_any
+    def _ranked(self, plan, concepts, candidates, groups, offset, limit):
+        """Page numbers at ``offset`` in the ranking: the pages titled as the query, then
+        the pages with every word, then those lacking one, ... (``groups``), each ranked
+        by score."""
         exact = [n for title in plan.titles for n in self.titles.get(title, ())
                  if candidates >> n & 1]
         exact_bits = bitmap(exact)
-        tiers = [strong_all & ~exact_bits, strong_any & ~strong_all & ~exact_bits,
-                 candidates & ~strong_any & ~exact_bits]
         out = exact[offset:offset + limit]
         position = len(exact)
         end = offset + limit
-        for tier in tiers:
+        for group in groups:
+            group &= ~exact_bits
             if len(out) >= limit or position >= end:
                 break
-            size = tier.bit_count()
+            size = group.bit_count()
             if position + size <= offset:
                 position += size
                 continue
             need = end - position
-            ranked = self._top(concepts, tier, size, need)
+            ranked = self._top(concepts, group, size, need)
             out.extend(ranked[max(0, offset - position):need])
             position += size
         return out[:limit]
 
     def _top(self, concepts, tier, size, need):
-        """The best ``need`` pages of a tier, best first."""
+        """The best ``need`` pages of a group (``tier``), best first."""
         if size <= SCORE_ALL:
             pool = members(tier)
         else:

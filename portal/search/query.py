@@ -17,9 +17,10 @@ MIN_PREFIX = 3  # "a*" or "re*" would match most of the vocabulary
 # Words too common to narrow a search: dropped from a query that has other words, so
 # "how do I deploy with docker" looks for deploy and docker (a "quoted phrase" keeps them).
 STOP_WORDS = frozenset(
-    "a an and are as at be but by can do does for from how i if in into is it me my no not "
-    "of on or so than that the their then there these this to use using was what when where "
-    "which who why will with you your".split()
+    "a about am an and any are as at be been but by can could did do does for from get got "
+    "has have how i if in into is it its me my no not of on or our should so than that the "
+    "their them then there these this those to too us use using vs versus very was we were "
+    "what when where which who why will with would you your".split()
 )
 # Runs of letters and digits: how FTS5's unicode61 tokenizer splits text into tokens
 # (underscore and every other punctuation separate tokens).

@@ -46,7 +46,7 @@ _ISE_KEEP = frozenset(
     "arise arises arising rise rises rising sunrise".split()
 )
 
-# Words that carry no meaning of their own in a query.
+_IZE_RE = re.compile(r"^(\w{3,}?)iz(e|ed|es|er|ers|ing|ation|ations|able)$")
 _STEMMER_LANGUAGE = "english"
 
 
@@ -88,7 +88,14 @@ class Stems(dict):
 
     def __missing__(self, word):
         # Digits and very short words are kept as they are ("v2", "3", "id").
-        term = word if len(word) < 3 or not word.isalpha() else self._stemmer.stemWord(american(word))
+        if len(word) < 3 or not word.isalpha():
+            term = word
+        else:
+            word_ = american(word)
+            m = _IZE_RE.match(word_)
+            # Snowball reads "authorization" as "author" and "organization" as "organ":
+            # -ize words keep their -iz, so they meet each other and nothing else.
+            term = m.group(1) + "iz" if m else self._stemmer.stemWord(word_)
         if not self.frozen:
             self[word] = term
         return term
@@ -103,8 +110,8 @@ class Stems(dict):
 
 
 def read_table(text, source="synonyms.txt"):
-    """Synonym lines read into ``(words, alternatives)`` pairs of phrases (strings):
-    a group line gives each member the others; ``a => b, c`` gives ``a`` only."""
+    """Synonym lines read into ``(words, alternatives, one_way)`` (phrases as strings): a
+    group line gives each member the others; ``a => b, c`` gives ``a`` only (one way)."""
     pairs = []
     for number, line in enumerate(text.splitlines(), 1):
         line = line.split("#", 1)[0].strip()
@@ -119,7 +126,7 @@ def read_table(text, source="synonyms.txt"):
         if not keys or not targets or (keys is targets and len(keys) < 2):
             raise ValueError(f"{source}:{number}: expected 'a, b, c' or 'a => b, c', got {line!r}")
         for key in keys:
-            pairs.append((key, [t for t in targets if t != key]))
+            pairs.append((key, [t for t in targets if t != key], keys is not targets))
     return pairs
 
 
@@ -128,30 +135,35 @@ def shipped_table():
 
 
 class Synonyms:
-    """Term tuples -> alternatives: ``(terms, section, words)`` where ``section`` is None
-    for the whole site, or the one section whose pages the alternative is looked for in,
-    and ``words`` the alternative as written."""
+    """Term tuples -> alternatives: ``(terms, section, words, weight)`` where ``section`` is
+    None for the whole site, or the one section whose pages the alternative is looked for
+    in, ``words`` the alternative as written, and ``weight`` what a page holding it counts
+    against one holding the reader's own words. Keys are bags of words: "request limit"
+    and "limit requests" are one key."""
 
-    MAX_WORDS = 3  # the longest key, in words
+    GROUP_WEIGHT = 0.7  # a page with the reader's own word ranks above one with a synonym
+    EXPANSION_WEIGHT = 1.0  # an abbreviation means exactly what it stands for
+
+    MAX_WORDS = 4  # the longest key, in words
     MAX_ALTERNATIVES = 8
 
     def __init__(self, stems):
         self.stems = stems
         self.table = {}
 
-    def add(self, key, alternatives, section=None):
+    def add(self, key, alternatives, section=None, weight=GROUP_WEIGHT):
         key_terms = self.stems.of(key)
         if not key_terms or len(key_terms) > self.MAX_WORDS:
             return
-        known = self.table.setdefault(key_terms, [])
+        known = self.table.setdefault(tuple(sorted(key_terms)), [])
         for phrase in alternatives:
             terms = self.stems.of(phrase)
             if terms and terms != key_terms and all((terms, section) != k[:2] for k in known):
                 if len(known) < self.MAX_ALTERNATIVES:
-                    known.append((terms, section, tuple(words(phrase))))
+                    known.append((terms, section, tuple(words(phrase)), weight))
 
     def get(self, terms):
-        return self.table.get(tuple(terms), ())
+        return self.table.get(tuple(sorted(terms)), ())
 
 
 class Typos:
