@@ -35,7 +35,7 @@ import time
 from array import array
 from bisect import bisect_left
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from markupsafe import Markup
 
@@ -49,10 +49,12 @@ FIELDS = ("title", "headings", "keywords", "body", "context")
 WEIGHTS = (8.0, 4.0, 4.0, 1.0, 2.0)  # keywords weigh like headings
 LENGTH_NORM = (0.5, 0.5, 0.3, 0.75, 0.3)  # BM25's b per field
 K1 = 1.2
-STRONG_BONUS = 1.0  # times the term's idf, for a page with it in a strong field
-CORRECTION_WEIGHT = 0.6  # a typo's correction is a guess: it counts less in a question
+# Times the term's idf, for a page holding it in a field a reader looks at first.
+BONUS = (1.0, 0.5, 0.5, 0.0, 0.5)
 COMPLETION_WEIGHT = 0.5
-SECTION_BONUS = 1.5  # per section-naming word, to the named section's pages
+# A section-naming word's score on its section's pages, times its idf: above the best
+# a page elsewhere can have (a title hit: 1 + BONUS[TITLE]).
+SECTION_SCORE = 2.5
 SCORE_ALL = 1500  # a group of pages this small is scored whole
 MARGIN = 30  # extra pages taken from each term's best when a group is too large to score
 PHRASE_CHECK = 3000  # phrases are checked word by word on up to this many pages
@@ -152,6 +154,7 @@ class Alternative:
     weight: float = 1.0
     section: str | None = None
     phrase: tuple = ()  # the words, when they must be side by side
+    peer: bool = True  # the reader's word, a completion or an expansion; False: a synonym
 
 
 @dataclass(frozen=True)
@@ -163,6 +166,7 @@ class Concept:
     alternatives: tuple
     sections: tuple = ()
     words: tuple = ()  # as written, to highlight where a result links to
+    section_score: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -292,8 +296,9 @@ class SearchIndex:
     def add_root(self, root):
         """Index every section and page of the traversal tree, in reading order."""
         for section in root:
-            names = set(words(section.__name__.replace("-", " ")) + words(section.title))
-            for word in names:
+            # The words of its URL name: "celery", "docker", "kubernetes", "plugin"... (its
+            # title may hold everyday words: "framework").
+            for word in set(words(section.__name__.replace("-", " "))):
                 if len(word) > 2:
                     self.section_words.setdefault(self.stems[word], set()).add(section.__name__)
             for node in section.walk():
@@ -316,20 +321,19 @@ class SearchIndex:
         lengths = self._fields
         for term, postings in self._raw.items():
             tf = {}
-            strong = set()
+            strong = {}
             for page, f, count in postings:
                 b = LENGTH_NORM[f]
                 weighted = WEIGHTS[f] * count / (1 - b + b * lengths[f][page] / averages[f])
                 tf[page] = tf.get(page, 0.0) + weighted
-                if f != BODY:
-                    strong.add(page)
+                if BONUS[f] > strong.get(page, 0.0):
+                    strong[page] = BONUS[f]
             df = len(tf)
             idf = math.log(1 + (n - df + 0.5) / (df + 0.5))
             # Saturated BM25F, plus a bonus when the page names the term where a reader
             # looks first (title, a heading, its keywords, its section): such a page
             # outranks one that only repeats the word in its text.
-            impact = {page: idf * (x / (K1 + x) + (STRONG_BONUS if page in strong else 0.0))
-                      for page, x in tf.items()}
+            impact = {page: idf * (x / (K1 + x) + strong.get(page, 0.0)) for page, x in tf.items()}
             entry = Term()
             entry.df = df
             entry.idf = idf
@@ -399,7 +403,8 @@ class SearchIndex:
                 if synonyms:
                     typed = tuple(t.tokens[0] for t in run)
                     alternatives = [Alternative(key)]
-                    alternatives += [Alternative(alt, weight * self._rarity(key, alt), section)
+                    alternatives += [Alternative(alt, weight, section,
+                                                 peer=weight == Synonyms.EXPANSION_WEIGHT)
                                      for alt, section, _, weight in synonyms]
                     shown = typed + tuple(w for _, _, phrase, _ in synonyms for w in phrase)
                     concepts.append(self._concept(" ".join(typed), alternatives, shown))
@@ -432,15 +437,6 @@ class SearchIndex:
         return Plan(tuple(concepts), tuple(titles), did_you_mean,
                     tuple(dict.fromkeys(highlight))[:MAX_HIGHLIGHT_WORDS])
 
-    def _rarity(self, key, alternative):
-        """How much a synonym may count against the reader's own words: no more than
-        they would (a rare synonym must not outrank the word typed on its rarity alone)."""
-        known = [self.terms[t].idf for t in key if t in self.terms]
-        other = [self.terms[t].idf for t in alternative if t in self.terms]
-        if not known or not other:
-            return 1.0
-        return min(1.0, sum(known) / sum(other))
-
     def _read_term(self, term, last):
         """(Concept or None, the word a typo was read as)."""
         if len(term.tokens) > 1:  # a phrase: its words side by side
@@ -464,26 +460,34 @@ class SearchIndex:
             stems = tuple(dict.fromkeys(self.term(w) for w in completions))
             if stems:
                 # The commonest completion is what the reader is most likely typing; a
-                # rarer one (a long identifier) must not outrank it on its rarity alone,
-                # so each counts as if it were as common, and half.
-                top = self.terms[stems[0]].idf
-                return self._concept(word, [
-                    Alternative((s,), 1.0 if i == 0 else COMPLETION_WEIGHT * top / self.terms[s].idf)
-                    for i, s in enumerate(stems)], completions), None
+                # rarer one (a long identifier) counts half, and no rarer (``_concept``).
+                return self._concept(word, [Alternative((s,), 1.0 if i == 0 else COMPLETION_WEIGHT)
+                                            for i, s in enumerate(stems)], completions), None
             if term.prefix:
                 return self._concept(word, []), None
         correction = self.typos.correct(word)
         if correction is None:
             return self._concept(word, []), None
-        return self._concept(word, [Alternative((self.term(correction),), CORRECTION_WEIGHT)],
-                             (correction,)), correction
+        return self._concept(word, [Alternative((self.term(correction),))], (correction,)), correction
 
     def _concept(self, text, alternatives, shown=()):
+        # Rarity must not decide between ways of saying one thing. The reader's word, its
+        # completions and an abbreviation's expansions are as common as the commonest of
+        # them (a literal "db" in code must not outrank "database"); a synonym counts no
+        # more than the reader's word would (nor "alembic" outrank "migrations").
+        idfs = [max(self.terms[t].idf for t in a.terms) if all(t in self.terms for t in a.terms)
+                else None for a in alternatives]
+        peers = [x for a, x in zip(alternatives, idfs, strict=True) if x and a.peer]
+        if peers and len(alternatives) > 1:
+            common = min(peers)
+            alternatives = [replace(a, weight=a.weight * min(1.0, common / x)) if x else a
+                            for a, x in zip(alternatives, idfs, strict=True)]
         sections = set()
         for alternative in alternatives:
             if len(alternative.terms) == 1 and alternative.section is None:
                 sections |= self.section_words.get(alternative.terms[0], set())
-        return Concept(text, tuple(alternatives), tuple(sorted(sections)), tuple(shown))
+        section_score = SECTION_SCORE * max(peers, default=1.0)
+        return Concept(text, tuple(alternatives), tuple(sorted(sections)), tuple(shown), section_score)
 
     # Searching
 
@@ -573,7 +577,13 @@ class SearchIndex:
 
     def _score(self, concepts, number):
         total = 0.0
+        section = self.pages[number].section
         for concept in concepts:
+            if concept.sections and section in concept.sections:
+                # A word naming the page's section: every page there has it alike
+                # ("celery retry" ranks Celery's pages by "retry"), above any elsewhere.
+                total += concept.section_score
+                continue
             best = 0.0
             for alternative in concept.alternatives:
                 score = 0.0
@@ -584,12 +594,12 @@ class SearchIndex:
                         score = 0.0
                         break
                     score += s
+                # Several words for one meaning ("django rest framework") count as one.
+                score /= len(alternative.terms)
                 if score and alternative.section is not None and \
                         self.pages[number].section != alternative.section:
                     score = 0.0
                 best = max(best, score * alternative.weight)
-            if concept.sections and self.pages[number].section in concept.sections:
-                best += SECTION_BONUS
             total += best
         return total
 
