@@ -16,13 +16,14 @@ Each page's words go into five fields: title, headings, keywords (front matter
   holds it in a strong field (title, headings, keywords, context);
 - ``order``: its pages, best first.
 
-Ranking puts pages whose title is the query first, then the pages with every query word
-(for a question of three words or more, then those lacking one); within each, by the
-summed impacts (a synonym's counting less than the word typed; a section the query names
-adds a bonus to its pages). A group small enough is scored whole; a large one (a common
-word at 10,000 pages) only over the best pages of each term's ``order``, so the work is
-bounded by the page of results asked for, not by the pages matching. Where a hit lands
-(its heading) and its snippet are found for the returned page of results only.
+A page matches when it holds every query word (a question of three words or more may lack
+one, or two from five). Ranking puts pages whose title is the query first, then the rest
+by their summed impacts (a page holding more of the words sums more; a synonym counts less
+than the word typed; a word naming a section ranks that section's pages alike, above any
+elsewhere). A set of pages small enough is scored whole; a large one (a common word at
+10,000 pages) only over the best pages of each term's ``order``, so the work is bounded by
+the page of results asked for, not by the pages matching. Where a hit lands (its heading)
+and its snippet are found for the returned page of results only.
 """
 
 import functools
@@ -538,8 +539,7 @@ class SearchIndex:
                 need = 1
             total = at_least[need].bit_count()
             if total:
-                groups = [at_least[k] & ~at_least[k + 1] if k < n else at_least[k]
-                          for k in range(n, need - 1, -1)]
+                groups = [at_least[need]]
                 numbers = self._ranked(plan, concepts, at_least[need], groups,
                                        (page - 1) * page_size, page_size)
                 return each, total, tuple(self._hit(plan, concepts, n) for n in numbers)
@@ -605,8 +605,7 @@ class SearchIndex:
 
     def _ranked(self, plan, concepts, candidates, groups, offset, limit):
         """Page numbers at ``offset`` in the ranking: the pages titled as the query, then
-        the pages with every word, then those lacking one, ... (``groups``), each ranked
-        by score."""
+        ``groups`` (bitmaps) one after the other, each ranked by score."""
         exact = [n for title in plan.titles for n in self.titles.get(title, ())
                  if candidates >> n & 1]
         exact_bits = bitmap(exact)
