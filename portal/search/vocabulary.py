@@ -46,6 +46,8 @@ _ISE_KEEP = frozenset(
     "arise arises arising rise rises rising sunrise".split()
 )
 
+# Combining marks (accents once NFKD has split them from their letters).
+_COMBINING_RE = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]+")
 _IZE_RE = re.compile(r"^(\w{3,}?)iz(e|ed|es|er|ers|ing|ation|ations|able)$")
 _STEMMER_LANGUAGE = "english"
 
@@ -67,7 +69,7 @@ def fold(text):
     text = text.casefold()
     if text.isascii():
         return text
-    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    return _COMBINING_RE.sub("", unicodedata.normalize("NFKD", text))
 
 
 def words(text):
