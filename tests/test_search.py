@@ -509,6 +509,10 @@ def test_a_plugins_search_terms(dev):
     assert {i["introspectable"]["plugin"] for i in terms} == {"dev"}
 
 
+def plugin_status(app, name):
+    return next(p["status"] for p in app.get("/-/plugins.json").json["plugins"] if p["name"] == name)
+
+
 def test_search_terms_are_checked(installed_plugin, portal_app_factory, caplog):
     installed_plugin("badterms", {
         "portal_badterms/__init__.py": """
@@ -516,8 +520,7 @@ def test_search_terms_are_checked(installed_plugin, portal_app_factory, caplog):
                 config.add_portal_search_terms(None, {"gizmo": "widget", "x": [3]})
         """})
     app = portal_app_factory(plugins=["badterms"])
-    plugin = app.get("/-/plugins.json").json["plugins"][0]
-    assert plugin["status"] == "failed"
+    assert plugin_status(app, "badterms") == "failed"
     assert "'x' must be a word or phrase mapped to a list" in caplog.text
 
 
@@ -568,3 +571,15 @@ def test_a_snippet_from_code_is_shown_as_code(dev):
     assert hit["snippet_is_code"] is True
     assert hit["snippet_html"].startswith('<code class="search-snippet-code">def <mark>check</mark>_<mark>credentials</mark>')
     assert "&lt;b&gt;" in hit["snippet_html"] and "<b>" not in hit["snippet_html"]
+
+
+def test_the_same_search_terms_twice_are_a_conflict(installed_plugin, portal_app_factory, caplog):
+    installed_plugin("twice", {
+        "portal_twice/__init__.py": """
+            def includeme(config):
+                config.add_portal_search_terms(None, {"gizmo": ["widget"]})
+                config.add_portal_search_terms(None, {"gizmo": ["gadget"]})
+        """})
+    app = portal_app_factory(plugins=["twice"])
+    assert plugin_status(app, "twice") == "failed"
+    assert "Conflicting configuration actions" in caplog.text
