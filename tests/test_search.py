@@ -583,3 +583,8 @@ def test_the_same_search_terms_twice_are_a_conflict(installed_plugin, portal_app
     app = portal_app_factory(plugins=["twice"])
     assert plugin_status(app, "twice") == "failed"
     assert "Conflicting configuration actions" in caplog.text
+
+
+def test_the_api_needs_q(dev):
+    assert api(dev, 400)["fields"] == {"q": "q is required: the words to search for"}
+    assert dev.get("/@@search").status_int == 200  # the page shows its empty form

@@ -289,8 +289,9 @@ def paths():
                     {"name": "sort", "in": "query", "schema": {"enum": ["oldest", "newest"],
                                                                "default": "oldest"}},
                     {"name": "after", "in": "query",
-                     "schema": {"type": "string", "pattern": CURSOR_PATTERN},
-                     "description": "The `next` of the previous page."},
+                     # Empty is the first page, as if absent (the form of a page sends it so).
+                     "schema": {"type": "string", "pattern": "^$|" + CURSOR_PATTERN},
+                     "description": "The `next` of the previous page (empty: the first page)."},
                     {"name": "limit", "in": "query",
                      "schema": {"type": "integer", "minimum": 1, "maximum": 100,
                                 "default": 20},

@@ -57,7 +57,11 @@ def read_search(request, *, strict_section):
     ``BadSearch``. An unknown ``section`` is an error for the API (``strict_section``);
     the page ignores it and searches everywhere."""
     params = query_params(request)  # decoded, no NUL or surrogates (portal.http.params)
-    text = params.text("q", default="", drop_nul=True)
+    text = params.text("q", default=None, drop_nul=True)
+    if text is None:
+        if strict_section and not params.errors:  # the API says what it accepts
+            raise BadSearch("q", "q is required: the words to search for")
+        text = ""
     # The page's form sends empty fields; the API says what it accepts (portal.api.openapi).
     section = params.text("section", default=None, strip=True)
     section = section if section or (strict_section and section is not None) else None
