@@ -588,3 +588,21 @@ def test_the_same_search_terms_twice_are_a_conflict(installed_plugin, portal_app
 def test_the_api_needs_q(dev):
     assert api(dev, 400)["fields"] == {"q": "q is required: the words to search for"}
     assert dev.get("/@@search").status_int == 200  # the page shows its empty form
+
+
+def test_the_index_answers_threads_alike(dev):
+    """Immutable once built: waitress's threads search it at once without a lock."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    index = dev.app.registry.portal_search
+    queries = ["transac", "sqlalchmy", "k8s autoscaling", "celery retry", "unheardofword",
+               "serialiser", '"security policy"', "retr*"] * 25
+
+    def run(text):
+        results = index.search(parse_query(text), page_size=5)
+        return text, results.total, [hit.node.key for hit in results.hits], results.did_you_mean
+
+    alone = {text: run(text) for text in set(queries)}
+    with ThreadPoolExecutor(8) as pool:
+        for answer in pool.map(run, queries):
+            assert answer == alone[answer[0]]

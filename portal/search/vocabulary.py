@@ -9,6 +9,7 @@ for their own section (``add_portal_search_terms``), and pages add their own wor
 """
 
 import re
+import threading
 import unicodedata
 from importlib import resources
 
@@ -86,6 +87,9 @@ class Stems(dict):
     def __init__(self):
         super().__init__()
         self._stemmer = snowballstemmer.stemmer(_STEMMER_LANGUAGE)
+        # A stemmer object is not thread-safe (PyStemmer says so): waitress's threads stem
+        # the words of queries the index does not know one at a time.
+        self._lock = threading.Lock()
         self.frozen = False  # once the index is built, queries' words are not kept
 
     def __missing__(self, word):
@@ -97,7 +101,11 @@ class Stems(dict):
             m = _IZE_RE.match(word_)
             # Snowball reads "authorization" as "author" and "organization" as "organ":
             # -ize words keep their -iz, so they meet each other and nothing else.
-            term = m.group(1) + "iz" if m else self._stemmer.stemWord(word_)
+            if m:
+                term = m.group(1) + "iz"
+            else:
+                with self._lock:
+                    term = self._stemmer.stemWord(word_)
         if not self.frozen:
             self[word] = term
         return term
