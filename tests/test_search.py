@@ -1,6 +1,9 @@
-"""Search: the query reader (no input reaches FTS5 as syntax), ranking and landing on
+"""Search: the query reader (no input is read as syntax), ranking and landing on
 headings, the /@@search page and /api/v1/search, hostile input, counted misses (SQLite and
-PostgreSQL) shown to moderators, the 404 page's suggestions, sitemap.xml and robots.txt."""
+PostgreSQL) shown to moderators, the 404 page's suggestions, sitemap.xml and robots.txt;
+finding what a developer means (issue 14): partial words read alike everywhere, typos,
+synonyms, spellings, keywords, a plugin's search terms, sections named in a query, and a
+result's words marked on its page (?h=)."""
 
 import re
 

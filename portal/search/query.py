@@ -22,8 +22,8 @@ STOP_WORDS = frozenset(
     "their them then there these this those to too us use using vs versus very was we were "
     "what when where which who why will with would you your".split()
 )
-# Runs of letters and digits: how FTS5's unicode61 tokenizer splits text into tokens
-# (underscore and every other punctuation separate tokens).
+# Runs of letters and digits: how pages and queries are split into words (underscore and
+# every other punctuation separate them).
 TOKEN_RE = re.compile(r"[^\W_]+")
 # A "phrase" (the closing quote may be missing) or a bare word.
 ITEM_RE = re.compile(r'"([^"]*)"?(\*?)|([^\s"]+)')
@@ -88,7 +88,7 @@ class Query:
 def parse_query(text, *, live=False, max_chars=MAX_QUERY_CHARS, max_terms=MAX_TERMS):
     """Read a reader's text as a query: bare words, "quoted phrases" and ``word*`` prefixes.
 
-    Anything else (FTS5 operators, column filters, brackets, unbalanced quotes, control
+    Anything else (search operators, column filters, brackets, unbalanced quotes, control
     characters) is just text whose letters and digits become words. A word joined by
     punctuation (``add_portal_section``, ``request.dbsession``) becomes a phrase, which is how
     the index reads it. The last bare word is ``partial`` whether or not the reader is still
