@@ -15,6 +15,7 @@ from portal.moderation.passwords import hash_password
 from portal.search.index import MARK_END, MARK_START, SearchIndex, highlighted
 from portal.search.models import SearchMiss
 from portal.search.query import parse_query, words_of_path
+from portal.testing import log_in_moderator
 
 # Two sections whose words are chosen so each test knows the right answer.
 DOCS = {
@@ -510,6 +511,11 @@ def test_a_plugins_search_terms(dev):
     assert {(i["introspectable"]["section"], tuple(i["introspectable"]["terms"])) for i in terms} == {
         ("celery", ("timetable",)), (None, ("gizmo",))}
     assert {i["introspectable"]["plugin"] for i in terms} == {"dev"}
+    # /-/plugins.json lists them with what the plugin registered (for moderators).
+    log_in_moderator(dev)
+    listed = next(p for p in dev.get("/-/plugins.json").json["plugins"] if p["name"] == "dev")
+    assert [(r["name"], r["terms"]) for r in listed["registered"] if r["kind"] == "search terms"] == [
+        ("celery", ["timetable"]), ("(all sections)", ["gizmo"])]
 
 
 def plugin_status(app, name):
