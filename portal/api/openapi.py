@@ -207,7 +207,7 @@ SCHEMAS = {
                         "description": "The heading the hit lands on (null: the top of the page)."},
             "url": {"type": "string", "description": "The page, with the heading's #anchor and "
                     "`?h=` the words to mark on it."},
-            "snippet": {"type": "string"},
+            "snippet": {"type": "string", "description": "The snippet as plain text."},
             "snippet_html": {"type": "string", "description": "The snippet, HTML-escaped, with "
                              "the matched terms in `<mark>`; a snippet from a code block is "
                              "in `<code>`."},

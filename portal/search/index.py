@@ -52,7 +52,7 @@ LENGTH_NORM = (0.5, 0.5, 0.3, 0.75, 0.3)  # BM25's b per field
 K1 = 1.2
 # Times the term's idf, for a page holding it in a field a reader looks at first.
 BONUS = (1.0, 0.5, 0.5, 0.0, 0.5)
-COMPLETION_WEIGHT = 0.5
+COMPLETION_WEIGHT = 0.5  # a completion of a prefix other than its commonest
 # A section-naming word's score on its section's pages, times its idf: above the best
 # a page elsewhere can have (a title hit: 1 + BONUS[TITLE]).
 SECTION_SCORE = 2.5

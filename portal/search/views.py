@@ -52,28 +52,29 @@ def _int(params, name, default, high, strict=False):
         raise BadSearch(name, f"{name} must be a whole number from 1 to {high}, got {raw[:20]!r}")
 
 
-def read_search(request, *, strict_section):
+def read_search(request, *, strict):
     """The search a request asks for: ``(query, section, page, per_page, live)``; raises
-    ``BadSearch``. An unknown ``section`` is an error for the API (``strict_section``);
-    the page ignores it and searches everywhere."""
+    ``BadSearch``. The API is ``strict``: it needs ``q``, and an unknown ``section`` or an
+    empty parameter is an error; the page shows its empty form without ``q`` and ignores an
+    unknown section (searching everywhere)."""
     params = query_params(request)  # decoded, no NUL or surrogates (portal.http.params)
     text = params.text("q", default=None, drop_nul=True)
     if text is None:
-        if strict_section and not params.errors:  # the API says what it accepts
+        if strict and not params.errors:  # as the API's document says (portal.api.openapi)
             raise BadSearch("q", "q is required: the words to search for")
         text = ""
     # The page's form sends empty fields; the API says what it accepts (portal.api.openapi).
     section = params.text("section", default=None, strip=True)
-    section = section if section or (strict_section and section is not None) else None
-    page = _int(params, "page", 1, MAX_PAGE, strict_section)
+    section = section if section or (strict and section is not None) else None
+    page = _int(params, "page", 1, MAX_PAGE, strict)
     per_page = _int(params, "per_page", request.registry.settings["portal.search.page_size"],
-                    MAX_PER_PAGE, strict_section)
+                    MAX_PER_PAGE, strict)
     live = params.choice("live", ("1", "true", "0", "false"), default="0") in ("1", "true")
     if params.errors:
         name, problem = next(iter(params.errors.items()))
         raise BadSearch(name, f"{name} {problem}")
     if section is not None and section not in request.site_root.sections:
-        if strict_section:
+        if strict:
             known = ", ".join(request.site_root.sections) or "none"
             raise BadSearch("section", f"there is no section {section[:40]!r}; sections: {known}")
         section = None
@@ -135,7 +136,7 @@ def search_url(request, results, page):
              permission="view")
 def search_page(context, request):
     try:
-        query, section, page, per_page, _ = read_search(request, strict_section=False)
+        query, section, page, per_page, _ = read_search(request, strict=False)
     except BadSearch as exc:
         raise HTTPBadRequest(str(exc)) from None
     results = run_search(request, query, section, page, per_page)
@@ -151,7 +152,7 @@ def search_page(context, request):
 @view_config(route_name="api.search", renderer="json", request_method="GET", permission="view")
 def search_api(request):
     try:
-        query, section, page, per_page, live = read_search(request, strict_section=True)
+        query, section, page, per_page, live = read_search(request, strict=True)
     except BadSearch as exc:
         raise APIError(400, str(exc), {exc.field: str(exc)}) from None
     results = run_search(request, query, section, page, per_page, live=live)

@@ -185,13 +185,14 @@ class Typos:
     up there, then checked with the real distance."""
 
     MIN_LENGTH = 4
+    MAX_LENGTH = 30  # longer is no typo of a word (and its variants would cost)
 
     def __init__(self, counts):
         """``counts``: known word -> how many pages hold it."""
         self.counts = counts
         self.deletes = {}
         for word in counts:
-            if len(word) < self.MIN_LENGTH or not word.isalpha():
+            if not self.MIN_LENGTH <= len(word) <= self.MAX_LENGTH or not word.isalpha():
                 continue
             for variant in _deletes(word):
                 self.deletes.setdefault(variant, []).append(word)
@@ -202,7 +203,7 @@ class Typos:
 
     def correct(self, word):
         """The best known word for ``word``, or None."""
-        if len(word) < self.MIN_LENGTH or not word.isalpha():
+        if not self.MIN_LENGTH <= len(word) <= self.MAX_LENGTH or not word.isalpha():
             return None
         limit = self.max_distance(word)
         variants = {word} | _deletes(word)
