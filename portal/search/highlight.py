@@ -41,11 +41,10 @@ def mark(html, wanted, term):
     if not wanted:
         return html
     out, skipping = [], []
-    fold_term = term
 
     def replace(m):
         word = m.group()
-        return f'<mark class="search-mark">{word}</mark>' if fold_term(word) in wanted else word
+        return f'<mark class="search-mark">{word}</mark>' if term(word) in wanted else word
 
     for part in _SPLIT_RE.split(html):
         if not part:
@@ -59,7 +58,7 @@ def mark(html, wanted, term):
                 else:
                     skipping.append(tag.group(2).lower())
             out.append(part)
-        elif part[0] == "&" and part.endswith(";") or skipping:
+        elif skipping or (part[0] == "&" and part.endswith(";")):  # code, or an entity
             out.append(part)
         else:
             out.append(_WORD_RE.sub(replace, part))
@@ -82,4 +81,3 @@ def highlight_search_words(event):
     wanted = words_to_mark(raw, term)
     if wanted:
         event.value["body_html"] = mark(doc.html, wanted, term)
-        event.value["search_words"] = sorted(wanted)
