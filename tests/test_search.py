@@ -15,6 +15,7 @@ from portal.moderation.passwords import hash_password
 from portal.search.index import MARK_END, MARK_START, SearchIndex, highlighted
 from portal.search.models import SearchMiss
 from portal.search.query import parse_query, words_of_path
+from portal.search.vocabulary import Stems, Typos, american, read_table, shipped_table
 from portal.testing import log_in_moderator
 
 # Two sections whose words are chosen so each test knows the right answer.
@@ -615,3 +616,35 @@ def test_the_index_answers_threads_alike(dev):
     with ThreadPoolExecutor(8) as pool:
         for answer in pool.map(run, queries):
             assert answer == alone[answer[0]]
+
+
+# -- the vocabulary, unit by unit ------------------------------------------------------
+
+
+def test_british_and_american_spellings_are_one_term():
+    stems = Stems()
+    for british, american_ in [("serialiser", "serializer"), ("colour", "color"),
+                               ("optimisation", "optimization"), ("behaviour", "behavior"),
+                               ("analyse", "analyze"), ("licence", "license")]:
+        assert stems[british] == stems[american_], british
+    # -ize words keep apart from their roots; ordinary -ise words are left alone.
+    assert stems["authorization"] != stems["authors"]
+    assert american("promise") == "promise" and american("exercise") == "exercise"
+
+
+def test_typos_are_read_as_the_closest_frequent_word():
+    typos = Typos({"sqlalchemy": 40, "security": 12, "session": 30, "sessions": 2, "celery": 9})
+    assert typos.correct("sqlalchmy") == "sqlalchemy"  # a letter missing
+    assert typos.correct("securtiy") == "security"  # two letters swapped: one edit
+    assert typos.correct("sesion") == "session"  # the more frequent of two at one edit
+    assert typos.correct("celry") == "celery"
+    assert typos.correct("cel") is None  # too short to guess
+    assert typos.correct("zzzzzzzz") is None
+
+
+def test_the_synonym_table_reads_groups_and_one_way_lines():
+    assert read_table("a, b\nk8s => kubernetes  # comment\n\n# only a comment\n") == [
+        ("a", ["b"], False), ("b", ["a"], False), ("k8s", ["kubernetes"], True)]
+    with pytest.raises(ValueError, match="synonyms.txt:1"):
+        read_table("lonely\n")
+    assert shipped_table()  # the core's own file parses
