@@ -203,7 +203,7 @@ def test_new_writes_a_pyproject_package_for_this_core_and_plugin_contract(tmp_pa
     assert project["optional-dependencies"]["test"] == [f"backend-portal[testkit]>={major}.{minor},<{int(major) + 1}"]
     assert project["entry-points"]["portal.plugins"] == {"acme-queues": "portal_acme_queues"}
     init = (root / "portal_acme_queues" / "__init__.py").read_text()
-    assert 'PORTAL_API = "1.1"' in init and '"acme-queues",' in init and 'title="Acme queues"' in init
+    assert 'PORTAL_API = "1.2"' in init and '"acme-queues",' in init and 'title="Acme queues"' in init
     assert (root / "portal_acme_queues" / "static" / "logo.svg").is_file()
     assert (root / ".gitignore").is_file()
     compile((root / "tests" / "test_section.py").read_text(), "test_section.py", "exec")

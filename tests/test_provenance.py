@@ -102,9 +102,9 @@ def test_the_core_gives_its_plugin_api_version_and_each_plugin_its_own(installed
 @pytest.mark.parametrize("declared, message", [
     ("2", "supports plugin API version 2, but this portal speaks version 1"),
     ("(2, 3)", "supports plugin API version 2, 3, but this portal speaks version 1"),
-    ("'one'", "PORTAL_API must be a version number, a contract such as '1.1', or a tuple of them, "
+    ("'one'", "PORTAL_API must be a version number, a contract such as '1.2', or a tuple of them, "
               "such as PORTAL_API = (1,); got 'one'"),
-    ("'1.2'", "needs plugin contract 1.2, but this portal implements contract 1.1"),
+    ("'1.3'", "needs plugin contract 1.3, but this portal implements contract 1.2"),
 ])
 def test_a_plugin_for_another_api_version_fails_naming_the_versions_the_core_speaks(
     declared, message, installed_plugin, portal_app_factory

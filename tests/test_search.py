@@ -1,6 +1,9 @@
-"""Search: the query reader (no input reaches FTS5 as syntax), ranking and landing on
+"""Search: the query reader (no input is read as syntax), ranking and landing on
 headings, the /@@search page and /api/v1/search, hostile input, counted misses (SQLite and
-PostgreSQL) shown to moderators, the 404 page's suggestions, sitemap.xml and robots.txt."""
+PostgreSQL) shown to moderators, the 404 page's suggestions, sitemap.xml and robots.txt;
+finding what a developer means (issue 14): partial words read alike everywhere, typos,
+synonyms, spellings, keywords, a plugin's search terms, sections named in a query, and a
+result's words marked on its page (?h=)."""
 
 import re
 
@@ -12,6 +15,8 @@ from portal.moderation.passwords import hash_password
 from portal.search.index import MARK_END, MARK_START, SearchIndex, highlighted
 from portal.search.models import SearchMiss
 from portal.search.query import parse_query, words_of_path
+from portal.search.vocabulary import Stems, Typos, american, read_table, shipped_table
+from portal.testing import log_in_moderator
 
 # Two sections whose words are chosen so each test knows the right answer.
 DOCS = {
@@ -113,24 +118,27 @@ def test_words_phrases_and_prefixes_are_read_from_any_text():
     "\x00\x01\x02\x03", "x\x00y", "\u202e\ufeffword", '" OR "', "'; DROP TABLE fts; --",
     "x" * 10_000, " ".join(["word"] * 5000),
 ])
-def test_no_input_reaches_fts5_as_syntax(text):
+def test_no_input_is_read_as_syntax(text):
     index = SearchIndex(cache_size=0)
     index.add_page(object(), "s", title="T", context="", summary="", chunks=[])
     index.finish()
     query = parse_query(text)
     assert len(query.text) <= 200
-    for mode in ("all", "any"):
-        expression = index.expression(query, mode)
-        # Nothing but double-quoted letters and digits, AND, OR, brackets and "*".
-        assert re.fullmatch(r'(\s|AND|OR|\(|\)|\*|"[^\W_]+( [^\W_]+)*")*', expression)
-    index.search(query)  # no sqlite3.OperationalError
+    # Nothing but words: runs of letters and digits.
+    assert all(re.fullmatch(r"[^\W_]+", token) for term in query.terms for token in term.tokens)
+    for mode in ("all", "any", None):
+        index.search(query, mode=mode)
     assert MARK_START not in query.text and "\x00" not in query.text
 
 
-def test_live_typing_makes_the_last_word_a_prefix():
-    assert [str(t) for t in parse_query("sour fee", live=True).terms] == ["sour", "fee*"]
-    assert [str(t) for t in parse_query("sour fee ", live=True).terms] == ["sour", "fee"]
-    assert [str(t) for t in parse_query("ab", live=True).terms] == ["ab"]  # too short
+def test_the_last_word_may_be_partial_whoever_asks():
+    # The index decides (a word it does not know is a prefix), the same for the live box,
+    # the results page and the API: typing or not, a trailing space or not.
+    for text, live in (("sour fee", True), ("sour fee ", True), ("sour fee", False)):
+        terms = parse_query(text, live=live).terms
+        assert [(t.tokens, t.prefix, t.partial) for t in terms] == [
+            (("sour",), False, False), (("fee",), False, True)]
+    assert not parse_query("migr*").terms[0].partial
 
 
 def test_snippets_are_escaped_and_marks_balanced():
@@ -158,7 +166,8 @@ def test_a_hit_lands_on_the_heading_that_holds_the_words(site):
     data = api(site, q="discard flour")
     hit = data["results"][0]
     assert (hit["path"], hit["heading"]) == ("kitchen/sourdough", "Feeding the starter")
-    assert hit["url"].endswith("/kitchen/sourdough/#feeding-the-starter")
+    # The link lands on the heading and marks the words on the page (?h=).
+    assert hit["url"].endswith("/kitchen/sourdough/?h=discard+flour#feeding-the-starter")
     assert "<mark>discard</mark>" in hit["snippet_html"]
     # The page's landing anchor exists on the page.
     assert 'id="feeding-the-starter"' in site.get("/kitchen/sourdough/").text
@@ -209,7 +218,7 @@ def test_results_page_works_without_javascript(site):
     page = site.get("/@@search", params={"q": "compost"})
     assert "<h1>Search</h1>" in page.text
     link = page.html.select_one(".search-result__title a")
-    assert link["href"] == "http://localhost/garden/compost/"
+    assert link["href"] == "http://localhost/garden/compost/?h=compost"
     assert page.html.select_one("#search-page-q")["value"] == "compost"
     # The section filter and the pager are plain links and forms.
     page = site.get("/@@search", params={"q": "tomato"})
@@ -340,3 +349,302 @@ def test_search_works_while_the_database_is_unreachable(installed_plugin, portal
     # A search that finds nothing would be counted: the count is lost, not the answer.
     assert api(app, q="kohlrabi")["total"] == 0
     assert "No page matches" in app.get("/@@search", params={"q": "kohlrabi"}).text
+
+
+# -- finding what a developer means (issue 14) ----------------------------------------
+
+# Sections named like the first-party ones, with words chosen so each test knows the answer.
+DEV = {
+    "portal_dev/__init__.py": """
+        def includeme(config):
+            for order, (name, title) in enumerate([
+                    ("pyramid", "Pyramid"), ("sqlalchemy", "SQLAlchemy"), ("celery", "Celery"),
+                    ("kubernetes", "Docker and Kubernetes"), ("django", "Django")]):
+                config.add_portal_section(name, title=title, content="portal_dev:" + name,
+                                          summary="About " + title, order=order)
+            # A plugin's own vocabulary: for its section, and for the whole site.
+            config.add_portal_search_terms("celery", {"timetable": ["beat"]})
+            config.add_portal_search_terms(None, {"gizmo": ["widget"]})
+    """,
+    "portal_dev/pyramid/index.md": "# Pyramid\n\nA web framework.\n",
+    "portal_dev/pyramid/security.md": """\
+        # Security
+
+        A security policy answers who the user is (authentication) and what they may do
+        (authorization).
+
+        ## Permissions on views
+
+        Pass `permission="edit"` to a view; the policy's ACL decides.
+
+        ```python
+        def check_credentials(request):
+            return "<b>security</b>"
+        ```
+        """,
+    "portal_dev/pyramid/transactions.md": """\
+        # Transactions
+
+        pyramid_tm commits the transaction at the end of each request, or aborts it.
+        """,
+    "portal_dev/pyramid/retries.md": """\
+        # Retry on conflict
+
+        pyramid_retry runs a request again when the database reports a conflict.
+        """,
+    "portal_dev/sqlalchemy/index.md": "# SQLAlchemy\n\nThe database toolkit.\n",
+    "portal_dev/sqlalchemy/sessions.md": """\
+        # Sessions
+
+        The SQLAlchemy session is transactional: commit or roll back a unit of work.
+        """,
+    "portal_dev/sqlalchemy/engines.md": """\
+        # Engines
+
+        An SQLAlchemy engine holds a connection pool.
+        """,
+    "portal_dev/celery/index.md": "# Celery\n\nA distributed task queue.\n",
+    "portal_dev/celery/beat.md": """\
+        # Scheduling with beat
+
+        Celery beat sends a task on a timetable: every minute, every Monday morning.
+        """,
+    "portal_dev/celery/retrying.md": """\
+        # Retrying tasks
+
+        A task can retry itself with exponential backoff when a service is down.
+        """,
+    "portal_dev/kubernetes/index.md": "# Docker and Kubernetes\n\nContainers in production.\n",
+    "portal_dev/kubernetes/autoscaling.md": """\
+        # Autoscaling
+
+        The horizontal pod autoscaler adds replicas when CPU use climbs.
+        """,
+    "portal_dev/kubernetes/releases.md": """\
+        ---
+        title: Releasing a new version
+        keywords: [blue-green, canary]
+        ---
+
+        Roll the new image out a replica at a time.
+        """,
+    "portal_dev/django/index.md": "# Django\n\nThe web framework with batteries.\n",
+    "portal_dev/django/rest.md": """\
+        # REST APIs
+
+        ## Serializers
+
+        A serializer turns a model instance into JSON and validates input.
+        """,
+    "portal_dev/django/widgets.md": "# Form widgets\n\nA widget renders a form field.\n",
+}
+
+
+@pytest.fixture
+def dev(installed_plugin, portal_app_factory):
+    installed_plugin("dev", DEV)
+    return portal_app_factory(plugins=["dev"])
+
+
+def found(app, q, **params):
+    return [hit["path"] for hit in api(app, q=q, **params)["results"]]
+
+
+def summary_count(page):
+    text = page.html.select_one(".search-summary").get_text(" ", strip=True)
+    match = re.match(r"(\d+) pages? match", text)
+    return int(match.group(1)) if match else 0
+
+
+def test_a_partial_word_means_the_same_in_the_live_box_and_on_the_results_page(dev):
+    live = api(dev, q="transac", live="1", per_page="6")
+    page = dev.get("/@@search", params={"q": "transac"})
+    assert live["total"] > 0
+    assert summary_count(page) == live["total"]  # "All N results" opens the same N
+    assert live["html_url"] == "http://localhost/@@search?q=transac&page=1"
+    assert summary_count(dev.get(live["html_url"])) == live["total"]
+    assert api(dev, q="transac")["total"] == live["total"]
+    # The page titled with the word being typed comes first.
+    assert live["results"][0]["path"] == "pyramid/transactions"
+    assert {"pyramid/transactions", "sqlalchemy/sessions"} <= set(found(dev, "transac"))
+
+
+def test_a_typo_finds_the_word_and_offers_it(dev):
+    data = api(dev, q="sqlalchmy")
+    assert data["did_you_mean"] == "sqlalchemy"
+    assert {"sqlalchemy/sessions", "sqlalchemy/engines"} <= set(p for p in found(dev, "sqlalchmy"))
+    page = dev.get("/@@search", params={"q": "sqlalchmy"})
+    offer = page.html.select_one(".search-did-you-mean a")
+    assert offer.get_text() == "sqlalchemy"
+    assert offer["href"] == "http://localhost/@@search?q=sqlalchemy"
+    assert api(dev, q="sqlalchemy")["did_you_mean"] is None
+    assert api(dev, q="engine")["did_you_mean"] is None
+
+
+def test_the_404_page_suggests_the_page_despite_a_typo(dev):
+    page = dev.get("/pyramid/securty/", status=404)
+    links = [a["href"] for a in page.html.select(".suggestions a")]
+    assert links[0] == "http://localhost/pyramid/security/"
+
+
+@pytest.mark.parametrize("q, path", [
+    ("k8s autoscaling", "kubernetes/autoscaling"),  # an abbreviation
+    ("serialiser", "django/rest"),  # British spelling, and a stem
+    ("cron jobs", "celery/beat"),  # other words for the same thing
+    ("periodic tasks", "celery/beat"),
+    ("colour widgets", "django/widgets"),  # no page says colour: the widgets page has some words
+])
+def test_synonyms_spellings_and_abbreviations(dev, q, path):
+    assert found(dev, q)[0] == path
+
+
+def test_front_matter_keywords_are_searched_like_headings(dev):
+    assert found(dev, "canary") == ["kubernetes/releases"]
+    assert found(dev, "blue green")[0] == "kubernetes/releases"
+
+
+def test_a_plugins_search_terms(dev):
+    # For its own section only: "timetable" finds beat pages of celery, not elsewhere.
+    assert found(dev, "scheduler timetable")[0] == "celery/beat"
+    # For the whole site.
+    assert found(dev, "gizmo") == ["django/widgets"]
+    terms = dev.app.registry.introspector.get_category("portal search terms")
+    assert {(i["introspectable"]["section"], tuple(i["introspectable"]["terms"])) for i in terms} == {
+        ("celery", ("timetable",)), (None, ("gizmo",))}
+    assert {i["introspectable"]["plugin"] for i in terms} == {"dev"}
+    # /-/plugins.json lists them with what the plugin registered (for moderators).
+    log_in_moderator(dev)
+    listed = next(p for p in dev.get("/-/plugins.json").json["plugins"] if p["name"] == "dev")
+    assert [(r["name"], r["terms"]) for r in listed["registered"] if r["kind"] == "search terms"] == [
+        ("celery", ["timetable"]), ("(all sections)", ["gizmo"])]
+
+
+def plugin_status(app, name):
+    return next(p["status"] for p in app.get("/-/plugins.json").json["plugins"] if p["name"] == name)
+
+
+def test_search_terms_are_checked(installed_plugin, portal_app_factory, caplog):
+    installed_plugin("badterms", {
+        "portal_badterms/__init__.py": """
+            def includeme(config):
+                config.add_portal_search_terms(None, {"gizmo": "widget", "x": [3]})
+        """})
+    app = portal_app_factory(plugins=["badterms"])
+    assert plugin_status(app, "badterms") == "failed"
+    assert "'x' must be a word or phrase mapped to a list" in caplog.text
+
+
+def test_a_query_naming_a_section_favours_its_pages(dev):
+    # "celery" is nowhere in the retrying page's text: the section stands for it.
+    assert found(dev, "celery retry")[0] == "celery/retrying"
+    assert found(dev, "pyramid retry")[0] == "pyramid/retries"
+
+
+def test_results_link_to_the_page_with_the_words_marked(dev):
+    link = api(dev, q="security policy")["results"][0]["url"]
+    assert link == "http://localhost/pyramid/security/?h=security+policy"
+    page = dev.get(link)  # the server marks them: no JavaScript needed
+    body = page.html.select_one(".doc__body")
+    marked = [m.get_text() for m in body.select("mark.search-mark")]
+    assert "security" in marked and "policy" in marked
+    # Never inside a code block, a tag or an attribute.
+    assert not body.select("pre mark")
+    assert 'id="permissions-on-views"' in page.text
+    assert dev.get("/pyramid/security/").html.select("mark") == []
+
+
+@pytest.mark.parametrize("h", [
+    '<script>alert(1)</script>', '"><img src=x onerror=alert(1)>', "mark", "pre", "class",
+    "&amp;", "x" * 10_000, "security " * 500, "\x00security", "%ff",
+])
+def test_hostile_highlight_words_are_only_compared(dev, h):
+    page = dev.get("/pyramid/security/", params={"h": h})
+    assert "<script>alert" not in page.text and "onerror=alert" not in page.text
+    assert page.html.select_one("h1").get_text(strip=True) == "Security"
+    for mark in page.html.select("mark"):  # only whole words of the page's text
+        assert mark.get_text() in ("security", "Security")
+    assert page.html.select_one(".doc__body pre") is not None
+
+
+def test_highlighted_pages_are_not_kept_in_the_page_cache(installed_plugin, portal_app_factory):
+    installed_plugin("dev", DEV)
+    app = portal_app_factory(plugins=["dev"], **{"portal.page_cache.seconds": "30"})
+    for _ in range(2):
+        response = app.get("/pyramid/security/", params={"h": "policy"})
+    assert "X-Portal-Cache" not in response.headers
+    app.get("/pyramid/security/")
+    assert app.get("/pyramid/security/").headers["X-Portal-Cache"] == "hit"
+
+
+def test_a_snippet_from_code_is_shown_as_code(dev):
+    hit = api(dev, q="check_credentials")["results"][0]
+    assert hit["snippet_is_code"] is True
+    assert hit["snippet_html"].startswith('<code class="search-snippet-code">def <mark>check</mark>_<mark>credentials</mark>')
+    assert "&lt;b&gt;" in hit["snippet_html"] and "<b>" not in hit["snippet_html"]
+
+
+def test_the_same_search_terms_twice_are_a_conflict(installed_plugin, portal_app_factory, caplog):
+    installed_plugin("twice", {
+        "portal_twice/__init__.py": """
+            def includeme(config):
+                config.add_portal_search_terms(None, {"gizmo": ["widget"]})
+                config.add_portal_search_terms(None, {"gizmo": ["gadget"]})
+        """})
+    app = portal_app_factory(plugins=["twice"])
+    assert plugin_status(app, "twice") == "failed"
+    assert "Conflicting configuration actions" in caplog.text
+
+
+def test_the_api_needs_q(dev):
+    assert api(dev, 400)["fields"] == {"q": "q is required: the words to search for"}
+    assert dev.get("/@@search").status_int == 200  # the page shows its empty form
+
+
+def test_the_index_answers_threads_alike(dev):
+    """Immutable once built: waitress's threads search it at once without a lock."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    index = dev.app.registry.portal_search
+    queries = ["transac", "sqlalchmy", "k8s autoscaling", "celery retry", "unheardofword",
+               "serialiser", '"security policy"', "retr*"] * 25
+
+    def run(text):
+        results = index.search(parse_query(text), page_size=5)
+        return text, results.total, [hit.node.key for hit in results.hits], results.did_you_mean
+
+    alone = {text: run(text) for text in set(queries)}
+    with ThreadPoolExecutor(8) as pool:
+        for answer in pool.map(run, queries):
+            assert answer == alone[answer[0]]
+
+
+# -- the vocabulary, unit by unit ------------------------------------------------------
+
+
+def test_british_and_american_spellings_are_one_term():
+    stems = Stems()
+    for british, american_ in [("serialiser", "serializer"), ("colour", "color"),
+                               ("optimisation", "optimization"), ("behaviour", "behavior"),
+                               ("analyse", "analyze"), ("licence", "license")]:
+        assert stems[british] == stems[american_], british
+    # -ize words keep apart from their roots; ordinary -ise words are left alone.
+    assert stems["authorization"] != stems["authors"]
+    assert american("promise") == "promise" and american("exercise") == "exercise"
+
+
+def test_typos_are_read_as_the_closest_frequent_word():
+    typos = Typos({"sqlalchemy": 40, "security": 12, "session": 30, "sessions": 2, "celery": 9})
+    assert typos.correct("sqlalchmy") == "sqlalchemy"  # a letter missing
+    assert typos.correct("securtiy") == "security"  # two letters swapped: one edit
+    assert typos.correct("sesion") == "session"  # the more frequent of two at one edit
+    assert typos.correct("celry") == "celery"
+    assert typos.correct("cel") is None  # too short to guess
+    assert typos.correct("zzzzzzzz") is None
+
+
+def test_the_synonym_table_reads_groups_and_one_way_lines():
+    assert read_table("a, b\nk8s => kubernetes  # comment\n\n# only a comment\n") == [
+        ("a", ["b"], False), ("b", ["a"], False), ("k8s", ["kubernetes"], True)]
+    with pytest.raises(ValueError, match="synonyms.txt:1"):
+        read_table("lonely\n")
+    assert shipped_table()  # the core's own file parses

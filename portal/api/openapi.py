@@ -169,7 +169,7 @@ SCHEMAS = {
     "SearchResults": {
         "type": "object",
         "required": ["query", "q", "truncated", "section", "page", "per_page", "total", "pages",
-                     "match", "html_url", "next", "previous", "results"],
+                     "match", "did_you_mean", "html_url", "next", "previous", "results"],
         "properties": {
             "query": {"type": "string", "description": "The query as it was read: words, "
                       "\"phrases\" and prefix* terms; everything else in `q` is ignored."},
@@ -181,8 +181,13 @@ SCHEMAS = {
             "per_page": {"type": "integer"},
             "total": {"type": "integer", "description": "How many pages match."},
             "pages": {"type": "integer"},
-            "match": {"enum": ["all", "any", None], "description": "`all`: pages have every "
-                      "term; `any`: no page had them all, so these have some; null: nothing."},
+            "match": {"enum": ["all", "most", "any", None], "description": "`all`: pages have "
+                      "every term; `most`: a query of three words or more, pages may lack one "
+                      "(two from five words); `any`: no page had them all, so these have some; "
+                      "null: nothing."},
+            "did_you_mean": {"type": ["string", "null"], "description": "The query with its "
+                             "unknown words read as the closest words the pages use (the "
+                             "results already include them); null when every word is known."},
             "html_url": {"type": ["string", "null"], "description": "The same search as a page."},
             "next": {"type": ["string", "null"]},
             "previous": {"type": ["string", "null"]},
@@ -192,7 +197,7 @@ SCHEMAS = {
     "SearchHit": {
         "type": "object",
         "required": ["title", "path", "section", "section_title", "heading", "url", "snippet",
-                     "snippet_html", "headings"],
+                     "snippet_html", "snippet_is_code", "headings"],
         "properties": {
             "title": {"type": "string", "description": "The page's title."},
             "path": {"type": "string", "description": "The page key, e.g. `pyramid/security`."},
@@ -200,10 +205,13 @@ SCHEMAS = {
             "section_title": {"type": "string"},
             "heading": {"type": ["string", "null"],
                         "description": "The heading the hit lands on (null: the top of the page)."},
-            "url": {"type": "string", "description": "The page, with the heading's #anchor."},
-            "snippet": {"type": "string"},
+            "url": {"type": "string", "description": "The page, with the heading's #anchor and "
+                    "`?h=` the words to mark on it."},
+            "snippet": {"type": "string", "description": "The snippet as plain text."},
             "snippet_html": {"type": "string", "description": "The snippet, HTML-escaped, with "
-                             "the matched terms in `<mark>`."},
+                             "the matched terms in `<mark>`; a snippet from a code block is "
+                             "in `<code>`."},
+            "snippet_is_code": {"type": "boolean", "description": "The snippet is code."},
             "headings": {
                 "type": "array",
                 "description": "Other headings of the page that match.",
@@ -281,8 +289,9 @@ def paths():
                     {"name": "sort", "in": "query", "schema": {"enum": ["oldest", "newest"],
                                                                "default": "oldest"}},
                     {"name": "after", "in": "query",
-                     "schema": {"type": "string", "pattern": CURSOR_PATTERN},
-                     "description": "The `next` of the previous page."},
+                     # Empty is the first page, as if absent (the form of a page sends it so).
+                     "schema": {"type": "string", "pattern": "^$|" + CURSOR_PATTERN},
+                     "description": "The `next` of the previous page (empty: the first page)."},
                     {"name": "limit", "in": "query",
                      "schema": {"type": "integer", "minimum": 1, "maximum": 100,
                                 "default": 20},

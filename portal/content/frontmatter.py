@@ -20,7 +20,7 @@ FRONT_MATTER_KEYS = {
     "order": int,
     "tags": list,
     "updated": object,
-    "keywords": object,  # search synonyms (portal.search)
+    "keywords": list,  # words readers may search for that the page does not use (portal.search)
     "tested_with": object,  # the versions a section's examples were tested with (index.md)
     "example": object,  # a worked example's tested project (how it is set up and run)
 }
@@ -66,8 +66,9 @@ def read_front_matter(file, tokens):
             )
     if "updated" in meta:
         meta["updated"] = _as_date(file, key_line(token, "updated"), meta["updated"])
-    if "tags" in meta:
-        meta["tags"] = [str(t) for t in meta["tags"]]
+    for key in ("tags", "keywords"):
+        if key in meta:
+            meta[key] = [str(t) for t in meta[key] if t is not None]
     return meta
 
 

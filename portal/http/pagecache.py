@@ -18,13 +18,15 @@ used, the reader id of someone who rated, an emptied session, another site's ana
 cookie) is served from the cache. The colour theme cookie picks one of three kept copies.
 
 What is kept: a 200 HTML answer to GET for the home page, a section or a page (the views
-mark it: ``environ["portal.keepable"]``), that sets no cookie. A comment, rating or
+mark it: ``environ["portal.keepable"]``), that sets no cookie, unless it marks a search's
+words (``?h=``: one URL per search, so they are not kept). A comment, rating or
 moderation decision taken through this process empties the cache at once; one taken through
 another process shows within ``portal.page_cache.seconds`` (plus the time one request takes
 to render the page again: meanwhile the others get the expired copy). ``0`` turns it off
 (the default; production.ini turns it on).
 """
 
+import re
 import threading
 from collections import OrderedDict
 
@@ -37,6 +39,7 @@ from .compression import compressed, preferred_encoding
 from .proxies import apply_forwarded
 
 KEEPABLE = "portal.keepable"
+_HIGHLIGHT_RE = re.compile(r"(^|&)h=")
 CACHED_TYPES = (Root, Section, Page)
 class Entry:
     """A kept answer: status line, headers (without length and encoding), body, ETag."""
@@ -173,6 +176,9 @@ def mark_keepable(event):
             and response.content_type == "text/html"
             and getattr(request, "exception", None) is None
             and isinstance(getattr(request, "context", None), CACHED_TYPES)
+            # A page opened from search results (?h=, its words marked) is one of as many
+            # as readers can type: kept, they would push the pages everyone reads out.
+            and not _HIGHLIGHT_RE.search(request.query_string)
             and "Set-Cookie" not in response.headers
             and not reader_state(request.environ.get("HTTP_COOKIE"))[0]):
         request.environ[KEEPABLE] = True

@@ -2,11 +2,12 @@
 configuration directives, runtime isolation, section owners, provenance, and the
 ``portal plugin`` commands.
 
-Contract 1.1 (docs/plugins.md): a plugin is an installed distribution with an entry point
+Contract 1.2 (docs/plugins.md): a plugin is an installed distribution with an entry point
 in the group ``portal.plugins`` naming a module (or ``module:function``) that holds
 ``includeme(config)``. Inside, it uses the directives (``add_portal_section``,
-``add_portal_static``, ``add_portal_templates``, ``add_portal_setting``), and may register
-views on the core's resource types and subscribe to the core's events.
+``add_portal_static``, ``add_portal_templates``, ``add_portal_setting``, and search's
+``add_portal_search_terms``), and may register views on the core's resource types and
+subscribe to the core's events.
 
 The names below stay importable from ``portal.plugins`` for tools and plugins' tests.
 """

@@ -1,10 +1,11 @@
 """Plugins: discovery through entry points, loading in isolation, and the plugin table.
 
-Contract 1.1 (docs/plugins.md): a plugin is an installed distribution with an entry point
+Contract 1.2 (docs/plugins.md): a plugin is an installed distribution with an entry point
 in the group ``portal.plugins`` naming a module (or ``module:function``) that holds
 ``includeme(config)``. Inside, it uses the directives (``config.add_portal_section``,
-``add_portal_static``, ``add_portal_templates``, ``add_portal_setting``), and may register
-views on the core's resource types and subscribe to the core's events.
+``add_portal_static``, ``add_portal_templates``, ``add_portal_setting``,
+``add_portal_search_terms``), and may register views on the core's resource types and
+subscribe to the core's events.
 
 A failing plugin never takes the portal down: each plugin is included on its own, the
 configuration actions it recorded are set aside, plugins that claim the same thing (the
@@ -46,7 +47,7 @@ ENTRY_POINT_GROUP = "portal.plugins"
 PLUGIN_API_VERSION = 1
 SUPPORTED_API_VERSIONS = (1,)
 # The newest contract of that major version this core implements (docs/plugins.md).
-PLUGIN_CONTRACT = "1.1"
+PLUGIN_CONTRACT = "1.2"
 SECTION = "portal section"
 CORE_PACKAGE = __name__.split(".")[0]  # never a plugin's, even one shipped as portal.contrib.x
 # Top-level names the core serves itself; no section may take them.

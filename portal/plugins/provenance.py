@@ -25,6 +25,7 @@ KINDS = {
     "subscribers": "subscriber",
     "routes": "route",
     "portal settings": "setting",
+    "portal search terms": "search terms",  # portal.search.vocabulary
 }
 
 
@@ -74,6 +75,9 @@ def _entry(intr):
     if kind == "setting":
         return {"kind": kind, "name": intr.discriminator, "type": intr.get("type"),
                 "secret": intr.get("secret")}
+    if kind == "search terms":
+        return {"kind": kind, "name": intr.get("section") or "(all sections)",
+                "section": intr.get("section"), "terms": sorted(intr.get("terms", ()))}
     if kind == "subscriber":
         return {"kind": kind, "name": describe(intr.get("subscriber")),
                 "events": [describe(i) for i in intr.get("interfaces", ())]}

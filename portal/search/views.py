@@ -2,10 +2,13 @@
 JavaScript), ``/api/v1/search?q=`` (JSON: the search box's results as you type, and
 scripts), and for moderators ``/-/moderation/@@searches``, the searches that found nothing.
 
-Both read the same parameters: ``q`` (any text: it is read by ``portal.search.parse_query``,
-never passed to FTS5), ``section`` (a section name), ``page`` (from 1) and, for the API,
-``per_page`` and ``live`` (the reader is still typing: the last word is a prefix and a
-search that finds nothing is not counted as a miss).
+Both read the same parameters: ``q`` (any text: it is read by ``portal.search.parse_query``
+and the index's ``plan``, the same for every caller), ``section`` (a section name), ``page``
+(from 1) and, for the API, ``per_page`` and ``live`` (the reader is still typing: a search
+that finds nothing is not counted as a miss; the query means the same either way).
+
+A result's link carries the words that found it (``?h=word+word``): the page shows them
+marked (``portal.search.highlight``).
 """
 
 import logging
@@ -49,28 +52,29 @@ def _int(params, name, default, high, strict=False):
         raise BadSearch(name, f"{name} must be a whole number from 1 to {high}, got {raw[:20]!r}")
 
 
-def read_search(request, *, strict_section):
+def read_search(request, *, strict):
     """The search a request asks for: ``(query, section, page, per_page, live)``; raises
-    ``BadSearch``. An unknown ``section`` is an error for the API (``strict_section``);
-    the page ignores it and searches everywhere."""
+    ``BadSearch``. The API is ``strict``: it needs ``q``, and an unknown ``section`` or an
+    empty parameter is an error; the page shows its empty form without ``q`` and ignores an
+    unknown section (searching everywhere)."""
     params = query_params(request)  # decoded, no NUL or surrogates (portal.http.params)
     text = params.text("q", default=None, drop_nul=True)
     if text is None:
-        if strict_section:  # the API documents q as required; the page shows its empty form
+        if strict and not params.errors:  # as the API's document says (portal.api.openapi)
             raise BadSearch("q", "q is required: the words to search for")
         text = ""
     # The page's form sends empty fields; the API says what it accepts (portal.api.openapi).
     section = params.text("section", default=None, strip=True)
-    section = section if section or (strict_section and section is not None) else None
-    page = _int(params, "page", 1, MAX_PAGE, strict_section)
+    section = section if section or (strict and section is not None) else None
+    page = _int(params, "page", 1, MAX_PAGE, strict)
     per_page = _int(params, "per_page", request.registry.settings["portal.search.page_size"],
-                    MAX_PER_PAGE, strict_section)
+                    MAX_PER_PAGE, strict)
     live = params.choice("live", ("1", "true", "0", "false"), default="0") in ("1", "true")
     if params.errors:
         name, problem = next(iter(params.errors.items()))
         raise BadSearch(name, f"{name} {problem}")
     if section is not None and section not in request.site_root.sections:
-        if strict_section:
+        if strict:
             known = ", ".join(request.site_root.sections) or "none"
             raise BadSearch("section", f"there is no section {section[:40]!r}; sections: {known}")
         section = None
@@ -106,8 +110,19 @@ def count_miss(request, query):
         log.warning("search miss %r not counted: %s", query.text[:80], type(exc).__name__)
 
 
-def hit_url(request, node, anchor):
-    return request.resource_url(node, anchor=anchor) if anchor else request.resource_url(node)
+def hit_url(request, node, anchor, words=()):
+    """A result's link: the page (at the heading) with the words to mark on it."""
+    query = {"h": " ".join(words)} if words else None
+    if anchor:
+        return request.resource_url(node, query=query, anchor=anchor)
+    return request.resource_url(node, query=query)
+
+
+def did_you_mean_url(request, results):
+    query = {"q": results.did_you_mean}
+    if results.section:
+        query["section"] = results.section
+    return request.resource_url(request.site_root, "@@search", query=query)
 
 
 def search_url(request, results, page):
@@ -121,22 +136,23 @@ def search_url(request, results, page):
              permission="view")
 def search_page(context, request):
     try:
-        query, section, page, per_page, _ = read_search(request, strict_section=False)
+        query, section, page, per_page, _ = read_search(request, strict=False)
     except BadSearch as exc:
         raise HTTPBadRequest(str(exc)) from None
     results = run_search(request, query, section, page, per_page)
     return {
         "results": results,
         "sections": list(context),
-        "hit_url": lambda node, anchor: hit_url(request, node, anchor),
+        "hit_url": lambda node, anchor: hit_url(request, node, anchor, results.words),
         "page_url": lambda n: search_url(request, results, n),
+        "did_you_mean_url": did_you_mean_url(request, results) if results.did_you_mean else None,
     }
 
 
 @view_config(route_name="api.search", renderer="json", request_method="GET", permission="view")
 def search_api(request):
     try:
-        query, section, page, per_page, live = read_search(request, strict_section=True)
+        query, section, page, per_page, live = read_search(request, strict=True)
     except BadSearch as exc:
         raise APIError(400, str(exc), {exc.field: str(exc)}) from None
     results = run_search(request, query, section, page, per_page, live=live)
@@ -158,6 +174,7 @@ def search_api(request):
         "total": results.total,
         "pages": results.pages,
         "match": results.mode,
+        "did_you_mean": results.did_you_mean,
         "html_url": search_url(request, results, page) if query else None,
         "next": api_url(page + 1) if page < results.pages else None,
         "previous": api_url(page - 1) if page > 1 and results.total else None,
@@ -168,11 +185,13 @@ def search_api(request):
                 "section": hit.section,
                 "section_title": root.sections[hit.section].title,
                 "heading": hit.heading or None,
-                "url": hit_url(request, hit.node, hit.anchor),
+                "url": hit_url(request, hit.node, hit.anchor, results.words),
                 "snippet": plain(str(hit.snippet)),
                 "snippet_html": str(hit.snippet),
+                "snippet_is_code": hit.code,
                 "headings": [
-                    {"heading": plain(str(heading)), "url": hit_url(request, hit.node, anchor)}
+                    {"heading": plain(str(heading)),
+                     "url": hit_url(request, hit.node, anchor, results.words)}
                     for anchor, heading in hit.more
                 ],
             }

@@ -71,6 +71,10 @@
         status.textContent = count + (count === 1 ? " page matches" : " pages match") +
           (data.match === "any" ? " some of the words" : "") + ". Press the down arrow to reach them.";
       }
+      if (data.did_you_mean) {
+        // The server read an unknown word as the closest one the pages use.
+        status.textContent = "Showing results for “" + data.did_you_mean + "”. " + status.textContent;
+      }
       all.href = data.html_url || form.action;
       all.textContent = count > data.results.length ? "All " + count + " results" : "Open the results page";
       panel.hidden = false;
