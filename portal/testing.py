@@ -294,10 +294,11 @@ class PluginSite:
         self.root = root
         self.modules = []
 
-    def install(self, name, files, *, version="1.0", entry_point=None, dist=None):
+    def install(self, name, files, *, version="1.0", entry_point=None, dist=None, metadata=None):
         """Install distribution ``dist`` (default ``portal-<name>``) holding ``files``
         (relative path -> text) whose entry point ``name`` is ``entry_point`` (default
-        the module ``portal_<name>``)."""
+        the module ``portal_<name>``); ``metadata``: more METADATA fields, as
+        ``[("Project-URL", "Source, https://...")]``."""
         module = "portal_" + name.replace("-", "_")
         dist = dist or f"portal-{name}"
         for rel, text in files.items():
@@ -306,9 +307,15 @@ class PluginSite:
             path.write_text(textwrap.dedent(text), encoding="utf-8")
         info = self.root / f"{dist.replace('-', '_')}-{version}.dist-info"
         info.mkdir()
+        fields = "".join(f"{key}: {value}\n" for key, value in metadata or ())
         (info / "METADATA").write_text(
-            f"Metadata-Version: 2.1\nName: {dist}\nVersion: {version}\n", encoding="utf-8"
+            f"Metadata-Version: 2.1\nName: {dist}\nVersion: {version}\n{fields}", encoding="utf-8"
         )
+        # Which importable packages the distribution holds, as pip records it: what
+        # importlib.metadata.packages_distributions() reads (edit links use it).
+        (info / "top_level.txt").write_text(
+            "\n".join(sorted({rel.split("/", 1)[0] for rel in files if "/" in rel})) + "\n",
+            encoding="utf-8")
         (info / "entry_points.txt").write_text(
             f"[portal.plugins]\n{name} = {entry_point or module}\n", encoding="utf-8"
         )

@@ -23,6 +23,8 @@ FRONT_MATTER_KEYS = {
     "keywords": list,  # words readers may search for that the page does not use (portal.search)
     "tested_with": object,  # the versions a section's examples were tested with (index.md)
     "example": object,  # a worked example's tested project (how it is set up and run)
+    "edit_uri": str,  # index.md: where pages are edited, under Project-URL Source (edit_links)
+    "share_image": str,  # index.md: the image shown when a page of the section is shared
 }
 OWN_PREFIX = "x-"
 # libyaml's safe loader when PyYAML was built with it: ten times faster at start-up.
