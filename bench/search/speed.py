@@ -103,7 +103,9 @@ def time_queries(port, texts):
 def start(run, workdir, name, pythonpath=None):
     db = f"sqlite:///{workdir}/{name}.sqlite"
     run.migrate(workdir, db)
-    server = run.start_portal(workdir, db, pythonpath=pythonpath, name=name)
+    # "-cold" starts fill the content cache that the same site's warm start then reads.
+    cache = Path(workdir) / f"content-cache-{name.removesuffix('-cold')}"
+    server = run.start_portal(workdir, db, pythonpath=pythonpath, name=name, cache_dir=cache)
     log = (Path(workdir) / f"{name}.log").read_text(errors="replace")
     built = INDEX_LOG_RE.findall(log)
     return server, {"startup_s": server.startup_s, "rss_mb": server.rss_mb,
