@@ -13,6 +13,7 @@ page assembled from its Markdown, in an environment with exactly the section's
 import http.server
 import json
 import os
+import select
 import sys
 import textwrap
 import threading
@@ -85,17 +86,16 @@ def this_environment():
 
 def gone(pid, within=10.0):
     """Whether process ``pid`` ends within ``within`` seconds (SIGKILL is delivered
-    asynchronously); a zombie waiting for its parent to read its status has ended."""
-    deadline = time.monotonic() + within
-    while time.monotonic() < deadline:
-        try:
-            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-        except (FileNotFoundError, IndexError):
-            return True
-        if state == "Z":
-            return True
-        time.sleep(0.05)
-    return False
+    asynchronously). A pidfd becomes readable when the process exits (a zombie waiting for
+    its parent to read its status has exited), so this waits on the kernel, not a clock."""
+    try:
+        fd = os.pidfd_open(pid)
+    except ProcessLookupError:
+        return True
+    try:
+        return bool(select.select([fd], [], [], within)[0])
+    finally:
+        os.close(fd)
 
 
 # -- the page: fences, front matter -------------------------------------------------------

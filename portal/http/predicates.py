@@ -4,9 +4,11 @@
 
 class BooleanPredicate:
     """``<name>=True`` matches when ``test(context, request)`` holds, ``<name>=False`` when
-    it does not. Made by ``boolean_predicate``."""
+    it does not. Made by ``boolean_predicate``, which gives each subclass its ``name`` and
+    ``test``."""
 
     name = None
+    test = None
 
     def __init__(self, value, config):
         self.value = bool(value)
@@ -18,10 +20,6 @@ class BooleanPredicate:
 
     def __call__(self, context, request):
         return bool(self.test(context, request)) == self.value
-
-    @staticmethod
-    def test(context, request):
-        raise NotImplementedError
 
 
 def boolean_predicate(name, test):
