@@ -13,13 +13,13 @@ import re
 from pyramid.events import subscriber
 
 from ..events import PageRendered
+from .query import TOKEN_RE
 from .vocabulary import words
 
 MAX_CHARS = 200
 MAX_WORDS = 8
 # Tags (and comments) or entities: never inside one.
 _SPLIT_RE = re.compile(r"(<!--.*?-->|<[^>]*>|&[#\w]+;)", re.S)
-_WORD_RE = re.compile(r"[^\W_]+")
 _SKIP = {"pre", "script", "style", "textarea", "svg", "button"}
 _TAG_RE = re.compile(r"<(/?)([a-zA-Z][\w-]*)")
 
@@ -61,7 +61,7 @@ def mark(html, wanted, term):
         elif skipping or (part[0] == "&" and part.endswith(";")):  # code, or an entity
             out.append(part)
         else:
-            out.append(_WORD_RE.sub(replace, part))
+            out.append(TOKEN_RE.sub(replace, part))
     return "".join(out)
 
 

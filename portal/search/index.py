@@ -40,7 +40,7 @@ from dataclasses import dataclass, field, replace
 
 from markupsafe import Markup
 
-from .query import Query, clean, clean_lines
+from .query import TOKEN_RE, Query, clean, clean_lines
 from .vocabulary import Stems, Synonyms, Typos, fold, shipped_table, words
 
 log = logging.getLogger(__name__)
@@ -69,7 +69,6 @@ MAX_HIGHLIGHT_WORDS = 8
 MARK_START, MARK_END = "\x02", "\x03"
 
 _SENTINELS_RE = re.compile(f"([{MARK_START}{MARK_END}])")
-_WORD_RE = re.compile(r"[^\W_]+")
 _BIT_POSITIONS = tuple(tuple(i for i in range(8) if b >> i & 1) for b in range(256))
 
 
@@ -700,7 +699,7 @@ class SearchIndex:
         phrase's words side by side first); a window inside a code block is shown as that
         block's lines, in <code>."""
         term = self.stems.term
-        spans = [(m.start(), m.end(), term(fold(m.group()))) for m in _WORD_RE.finditer(text or "")]
+        spans = [(m.start(), m.end(), term(fold(m.group()))) for m in TOKEN_RE.finditer(text or "")]
         if not spans:
             return Markup(""), False
         hits = [i for i, (_, _, t) in enumerate(spans) if t in wanted]
@@ -741,7 +740,7 @@ def _marked(text, wanted, term):
     """``text`` with its words whose term is ``wanted`` between the sentinels."""
     if not text:
         return ""
-    return _WORD_RE.sub(
+    return TOKEN_RE.sub(
         lambda m: f"{MARK_START}{m.group()}{MARK_END}" if term(fold(m.group())) in wanted else m.group(),
         text)
 
