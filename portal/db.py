@@ -50,8 +50,10 @@ def upsert_insert(dbsession):
 
 def get_engine(settings, prefix="sqlalchemy."):
     # Every wait on the database is bounded (portal.ops.database): an unreachable or silent
-    # server costs a request a few seconds (a 503, /readyz false), never a hung worker.
-    kwargs = {"pool_pre_ping": True, **engine_options(settings, make_url(settings[prefix + "url"]))}
+    # server costs a request a few seconds (a 503, /readyz false), never a hung worker. A
+    # server's connections are checked before use (pool_pre_ping, there); a SQLite file's
+    # cannot be dropped under us, and checking them cost a statement per request.
+    kwargs = engine_options(settings, make_url(settings[prefix + "url"]))
     engine = engine_from_config(settings, prefix, **kwargs)
     bound_answers(engine, settings)
     if engine.dialect.name == "sqlite":

@@ -4,4 +4,5 @@ signed cookies, the views and form posts, and the Atom feeds."""
 
 
 def includeme(config):
+    config.include(".activity")  # which pages have any discussion, known in process
     config.scan(".views")

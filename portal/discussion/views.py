@@ -66,6 +66,31 @@ class Discussion:
         # "Report a problem" (a link on every page) opens the comment form prefilled.
         self.reporting = not form and query.text("report", default="") == "1"
         self.prefill = "There is a problem on this page: " if self.reporting else ""
+        # A page that has no comment nor rating at all asks the database nothing
+        # (portal.discussion.activity): most pages, for most readers with state.
+        discussed = request.registry.portal_discussed_pages
+        quiet = (not form and self.thread_id is None and self.after is None and not reply
+                 and discussed.may_skip(request, page.key))
+        children = list(page.children.values())
+        if quiet:
+            self.entries, self.next_cursor, self.count = [], None, 0
+            self.reply_to, self.rating, self.my_rating = None, rating_store.Summary(), None
+        else:
+            self._read(request, page, reply)
+        self.counts = (comment_store.approved_counts(request.dbsession, [c.key for c in children])
+                       if discussed.any_discussed(request, [c.key for c in children]) else {})
+        self.best_rated = (best_rated(request, section=page.__name__)
+                           if isinstance(page, Section) else [])
+        # A page carries no per-reader string, so every reader gets the same bytes: the
+        # forms fetch their CSRF token and stamp when first used (forms.js, from
+        # GET /api/v1/csrf). A form shown again after a refused post carries both, so a
+        # reader without JavaScript sends it once more and it goes through.
+        self.stamp = form_stamp(request) if form else ""
+        self.csrf_token = get_csrf_token(request) if form else ""
+        self.token_url = request.route_url("api.csrf")
+
+    def _read(self, request, page, reply):
+        """The page's threads, counts and rating for this reader, from the database."""
         dbsession = request.dbsession
         try:
             if self.thread_id is not None:
@@ -86,19 +111,8 @@ class Discussion:
             row = dbsession.get(comment_store.Comment, reply)
             if row is not None and row.page_key == page.key and row.state == "approved":
                 self.reply_to = row
-        # A page carries no per-reader string, so every reader gets the same bytes: the
-        # forms fetch their CSRF token and stamp when first used (forms.js, from
-        # GET /api/v1/csrf). A form shown again after a refused post carries both, so a
-        # reader without JavaScript sends it once more and it goes through.
-        self.stamp = form_stamp(request) if form else ""
-        self.csrf_token = get_csrf_token(request) if form else ""
-        self.token_url = request.route_url("api.csrf")
         self.rating = rating_store.summary(dbsession, page.key)
         self.my_rating = rating_store.own_rating(dbsession, page.key, reader_key(request))
-        children = list(page.children.values())
-        self.counts = comment_store.approved_counts(dbsession, [c.key for c in children])
-        self.best_rated = (best_rated(request, section=page.__name__)
-                           if isinstance(page, Section) else [])
 
     def link(self, anchor=None, **params):
         """A URL of this page keeping the reader's sort and position, with ``params``
@@ -136,6 +150,8 @@ def best_rated(request, section=None, limit=5):
     """``[(node, ranked)]``: the best-rated pages of the site or of one section."""
     root = request.site_root
     nodes = {node.key: node for node in (root[section].walk() if section else root.pages())}
+    if not request.registry.portal_discussed_pages.any_discussed(request, nodes):
+        return []
     ranked = rating_store.best_rated(request.dbsession, page_keys=nodes, prefix=section,
                                      limit=limit)
     return [(nodes[r.page_key], r) for r in ranked]

@@ -53,6 +53,9 @@ DEFAULTS = {
     # glibc malloc arenas of a serving process (portal.ops.memory); 0: glibc's default.
     "portal.memory.arenas": (2, int),
     "portal.max_body_bytes": (65536, int),
+    # Which pages have any comment or rating, read again from the database this often
+    # (portal.discussion.activity); 0: every rendered page asks the database.
+    "portal.discussion.refresh_seconds": (0, int),
     "portal.comments.moderation": ("open", str),
     "portal.comments.max_length": (5000, int),
     "portal.comments.max_links": (3, int),
