@@ -21,9 +21,12 @@ from .ops.settings import load_settings  # noqa: E402
 
 def main(global_config, **settings):
     """The WSGI application of a deployment (``paste.app_factory``)."""
+    # A serving process only: imports and the allocator are the whole process's
+    # (portal.ops.memory), which the test kit must not change under its host.
+    loaded = load_settings(settings, os.environ)
+    memory.skip_unused_driver(loaded.get("sqlalchemy.url"))
     app = make_app(settings, environ=os.environ)
-    # A serving process only: the allocator is the whole process's (portal.ops.memory).
-    memory.tune(load_settings(settings, os.environ)["portal.memory.arenas"])
+    memory.tune(loaded["portal.memory.arenas"])
     return app
 
 

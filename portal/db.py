@@ -10,9 +10,10 @@ Models live in their domain (``portal.discussion.models``, ``portal.moderation.m
 ``portal.models`` imports them all, so the metadata Alembic compares is complete.
 """
 
+import importlib
+
 import zope.sqlalchemy
 from sqlalchemy import MetaData, engine_from_config, event
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, configure_mappers, sessionmaker
 
@@ -33,19 +34,22 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
-_UPSERT_INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+UPSERT_DIALECTS = ("postgresql", "sqlite")
+
+
+def dialect_insert(dialect):
+    """The ``insert()`` of database ``dialect`` (a name), whose ``on_conflict_do_update``
+    makes an upsert: one statement, so concurrent writers neither duplicate nor lose a row.
+    Imported when asked: a SQLite process never loads the PostgreSQL dialect (some 10 MB
+    with the modules it brings)."""
+    if dialect not in UPSERT_DIALECTS:
+        raise RuntimeError(f"the portal runs on SQLite and PostgreSQL; {dialect} has no upsert here")
+    return importlib.import_module(f"sqlalchemy.dialects.{dialect}").insert
 
 
 def upsert_insert(dbsession):
-    """The ``insert()`` of the session's database, whose ``on_conflict_do_update`` makes an
-    upsert: one statement, so concurrent writers neither duplicate nor lose a row."""
-    dialect = dbsession.get_bind().dialect.name
-    try:
-        return _UPSERT_INSERTS[dialect]
-    except KeyError:
-        raise RuntimeError(
-            f"the portal runs on SQLite and PostgreSQL; {dialect} has no upsert here"
-        ) from None
+    """``dialect_insert`` for the session's database."""
+    return dialect_insert(dbsession.get_bind().dialect.name)
 
 
 def get_engine(settings, prefix="sqlalchemy."):

@@ -191,3 +191,22 @@ def test_the_client_behind_trusted_proxies_is_the_first_untrusted_hop(portal_app
     assert seen["key"] == keyed(request, "client", client)
     trusted = peer.startswith("10.")
     assert seen["url"] == ("https://docs.example.org" if trusted else "http://localhost")
+
+
+@pytest.mark.parametrize("url, loaded", [("sqlite:///{tmp}/p.sqlite", False),
+                                         ("postgresql+psycopg://postgres@127.0.0.1/none", True)])
+def test_a_deployment_loads_the_postgresql_driver_only_when_it_uses_it(tmp_path, url, loaded):
+    # portal.main in a process of its own, as pserve starts it (a serving process's imports
+    # are the whole process's; the test kit's own process is left alone).
+    script = (
+        "import sys, portal\n"
+        "portal.main({}, **{'sqlalchemy.url': sys.argv[1]})\n"
+        "assert 'zope.sqlalchemy' in sys.modules\n"
+        "print('psycopg' in sys.modules)\n"
+        "import psycopg  # importable afterwards all the same\n"
+    )
+    env = dict(os.environ, PORTAL_SECRET=TEST_SECRET)
+    run = subprocess.run([sys.executable, "-c", script, url.format(tmp=tmp_path)], env=env,
+                         capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert run.stdout.strip().splitlines()[-1] == str(loaded)

@@ -6,13 +6,16 @@ encoder's buffers) resident. Waitress's threads take turns under the GIL, so two
 serve them as fast and keep tens of megabytes less (bench/RESULTS.md). After start-up the
 memory the Markdown parser freed is handed back to the system.
 
-Only ``portal.main`` (a deployment) calls this: it changes the whole process, which the
+On SQLite, the PostgreSQL driver is not loaded at all (``skip_unused_driver``).
+
+Only ``portal.main`` (a deployment) calls these: it changes the whole process, which the
 test kit and ``portal plugin check`` must not do to their host. Elsewhere than glibc there is
 nothing to tune.
 """
 
 import ctypes
 import gc
+import sys
 
 M_ARENA_MAX = -8  # mallopt's parameter, from glibc's malloc.h
 
@@ -35,3 +38,22 @@ def tune(arenas):
         libc.mallopt(M_ARENA_MAX, arenas)
     gc.collect()
     libc.malloc_trim(0)
+
+
+def skip_unused_driver(database_url):
+    """zope.sqlalchemy imports psycopg, when it is installed, to know which of its errors a
+    transaction may retry: some 9 MB that a process on SQLite never uses. For such a
+    process zope.sqlalchemy is imported with psycopg hidden, then psycopg is importable
+    again (for a plugin that wants it). Call before the application is made."""
+    if not str(database_url or "").startswith("sqlite") or "zope.sqlalchemy" in sys.modules:
+        return
+    hidden = {name: sys.modules.get(name) for name in ("psycopg", "psycopg2")}
+    try:
+        sys.modules.update(dict.fromkeys(hidden))  # None: "import psycopg" raises ImportError
+        import zope.sqlalchemy  # noqa: F401
+    finally:
+        for name, module in hidden.items():
+            if module is None:
+                del sys.modules[name]
+            else:
+                sys.modules[name] = module

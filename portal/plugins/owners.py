@@ -19,10 +19,10 @@ import re
 from dataclasses import dataclass
 
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
+from ..db import dialect_insert
 from .models import SectionOwner
 
 log = logging.getLogger(__name__)
@@ -86,7 +86,7 @@ def record_owners(engine, served, handed_over, now):
         return
     try:
         with engine.begin() as conn:
-            insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[conn.dialect.name]
+            insert = dialect_insert(conn.dialect.name)
             for section, rec in served.items():
                 conn.execute(insert(SectionOwner).values(
                     section=section, plugin=rec.name, distribution=rec.distribution,

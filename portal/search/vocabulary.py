@@ -11,6 +11,8 @@ for their own section (``add_portal_search_terms``), and pages add their own wor
 import re
 import threading
 import unicodedata
+from array import array
+from bisect import bisect_left
 from importlib import resources
 
 import snowballstemmer
@@ -182,7 +184,12 @@ class Typos:
 
     Symmetric deletes (the SymSpell idea): every known word is stored under itself with
     one letter removed; a query word's variants with up to two letters removed are looked
-    up there, then checked with the real distance."""
+    up there, then checked with the real distance.
+
+    The variants are kept as two arrays, their hashes sorted and the index of the word each
+    came from, not as a dict of strings: about 12 bytes a variant instead of about 120 (the
+    index of 10,000 pages has some 100,000 variants). A hash that two variants share only
+    adds a candidate, which the real distance then turns down."""
 
     MIN_LENGTH = 4
     MAX_LENGTH = 30  # longer is no typo of a word (and its variants would cost)
@@ -190,16 +197,24 @@ class Typos:
     def __init__(self, counts):
         """``counts``: known word -> how many pages hold it."""
         self.counts = counts
-        self.deletes = {}
-        for word in counts:
-            if not self.MIN_LENGTH <= len(word) <= self.MAX_LENGTH or not word.isalpha():
-                continue
-            for variant in _deletes(word):
-                self.deletes.setdefault(variant, []).append(word)
+        self.words = [w for w in counts
+                      if self.MIN_LENGTH <= len(w) <= self.MAX_LENGTH and w.isalpha()]
+        pairs = sorted((hash(variant), i) for i, word in enumerate(self.words)
+                       for variant in _deletes(word))
+        self.hashes = array("q", (h for h, _ in pairs))
+        self.owners = array("I", (i for _, i in pairs))
 
     @staticmethod
     def max_distance(word):
         return 1 if len(word) <= 5 else 2
+
+    def _stored_under(self, variant):
+        """The known words that have ``variant`` as one of their deletes (or a hash twin)."""
+        h = hash(variant)
+        i = bisect_left(self.hashes, h)
+        while i < len(self.hashes) and self.hashes[i] == h:
+            yield self.words[self.owners[i]]
+            i += 1
 
     def correct(self, word):
         """The best known word for ``word``, or None."""
@@ -213,7 +228,7 @@ class Typos:
         for variant in variants:
             if variant in self.counts:
                 candidates.add(variant)
-            candidates.update(self.deletes.get(variant, ()))
+            candidates.update(self._stored_under(variant))
         best = None
         for candidate in candidates:
             if candidate == word:
