@@ -108,33 +108,35 @@ def thread_page(dbsession, page_key, *, reader_key=None, newest=False, after=Non
 
 
 _ROOTS = bindparam("roots", expanding=True)
-_REPLY_SIZES = (select(Comment.root_id, func.count())
-                .where(Comment.root_id.in_(_ROOTS), Comment.depth > 0).group_by(Comment.root_id))
 _SHORT_THREADS = select(Comment).where(Comment.root_id.in_(_ROOTS), Comment.depth > 0)
 _LONG_THREAD = (select(Comment).where(Comment.root_id == bindparam("root"), Comment.depth > 0)
                 .order_by(Comment.created_at, Comment.id).limit(bindparam("limit")))
 
 
 @functools.cache
-def _visible_totals_statement(reader):
-    return (select(Comment.root_id, func.count())
-            .where(Comment.root_id.in_(_ROOTS), Comment.depth > 0, _visible(Comment, reader))
-            .group_by(Comment.root_id))
+def _reply_sizes_statement(reader):
+    """Per thread: how many replies in all, and how many this reader may see (one scan)."""
+    return (select(Comment.root_id, func.count(), func.count().filter(_visible(Comment, reader)))
+            .where(Comment.root_id.in_(_ROOTS), Comment.depth > 0).group_by(Comment.root_id))
 
 
 def replies_of(dbsession, root_ids, *, reader_key=None, per_thread=100):
     """The replies of ``root_ids`` a reader may see (or that hold visible replies), at most
-    ``per_thread`` per thread, oldest first: ``{root_id: [comments]}``; plus how many each
-    thread has in all."""
+    ``per_thread`` per thread, oldest first: ``{root_id: [comments]}``; plus how many of each
+    thread's replies the reader may see in all."""
     if not root_ids:
         return {}, {}
     # Every state is read: a reply hidden from this reader may still hold a visible one
     # below it, and is then shown as a placeholder (see portal.discussion.comments).
     # A window function (row_number() over each thread) would read every reply of a
-    # 10,000-reply thread to keep its first hundred (bench/RESULTS.md). Instead: count the
-    # replies of each thread (an index count), read short threads whole in one query, and
+    # 10,000-reply thread to keep its first twenty (bench/RESULTS.md). Instead: count the
+    # replies of each thread (one scan counts all and visible), read short threads whole, and
     # each long one by a range scan of ix_comments_root_created stopped at ``per_thread``.
-    sizes = dict(dbsession.execute(_REPLY_SIZES, {"roots": list(root_ids)}).all())
+    params = {"roots": list(root_ids)}
+    if reader_key is not None:
+        params["reader_key"] = reader_key
+    counted = dbsession.execute(_reply_sizes_statement(reader_key is not None), params).all()
+    sizes = {root: n for root, n, _ in counted}
     short = [root for root, n in sizes.items() if n <= per_thread]
     rows = []
     if short:
@@ -145,14 +147,8 @@ def replies_of(dbsession, root_ids, *, reader_key=None, per_thread=100):
     threads = {}
     for row in rows:
         threads.setdefault(row.root_id, []).append(row)
-    # Only threads cut at ``per_thread`` need their full count ("N more replies").
-    cut = [root for root, replies in threads.items() if len(replies) >= per_thread]
-    totals = {}
-    if cut:
-        params = {"roots": cut}
-        if reader_key is not None:
-            params["reader_key"] = reader_key
-        totals = dict(dbsession.execute(_visible_totals_statement(reader_key is not None), params).all())
+    # The visible totals say "N more replies" under a thread cut at ``per_thread``.
+    totals = {root: visible for root, _, visible in counted}
     return threads, totals
 
 

@@ -64,7 +64,7 @@ DEFAULTS = {
     "portal.comments.rate_window": (600, int),
     "portal.comments.edit_window": (900, int),
     "portal.comments.page_size": (20, int),
-    "portal.comments.thread_replies": (100, int),
+    "portal.comments.thread_replies": (20, int),
     "portal.comments.feed_size": (50, int),
     "portal.login.rate_limit": (10, int),
     "portal.login.rate_window": (900, int),
