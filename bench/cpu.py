@@ -1,10 +1,11 @@
-"""CPU per request in process: ``python bench/cpu.py INI PATH...`` prints a JSON summary line.
+"""CPU per request in process: ``python bench/cpu.py INI PAGE COMMENTED_PAGE`` prints a JSON line.
 
 The WSGI application from INI (as pserve loads it) is called directly, without a server or
 a socket, so the figure is the portal's own work: the process's CPU time (all threads),
 median of five batches. Two readers: an anonymous one (the page cache answers) and one
 with a comment waiting for a moderator (``portal_pending``), whose page is rendered for
-them every time: traversal, the discussion from the database, the templates.
+them every time: traversal, the discussion (from the database when the page has one), the
+templates; on PAGE (no comment) and on COMMENTED_PAGE (comments).
 """
 
 import json
@@ -35,10 +36,11 @@ def cpu_ms(app, paths, headers):
     return statistics.median(batches)
 
 
-def main(ini, *paths):
+def main(ini, page, commented):
     setup_logging(ini)
     app = get_app(ini)
-    result = {name: cpu_ms(app, list(paths), headers) for name, headers in READERS.items()}
+    result = {name: cpu_ms(app, [page], headers) for name, headers in READERS.items()}
+    result["pending_commented"] = cpu_ms(app, [commented], READERS["pending"])
     print("BENCH_JSON " + json.dumps(result))
 
 
