@@ -467,7 +467,8 @@ def add_discussion(database_url, base, path, count=30):
     discussion every ``portal.discussion.refresh_seconds``)."""
     insert_comments(database_url, path.strip("/"), count, threaded=False)
     deadline = time.monotonic() + 30
-    while f"Comment {count - 1}:" not in get(base + path, headers={"Cookie": PENDING_COOKIE})[1]:
+    shown = f'<span class="comments__count">({count})</span>'
+    while shown not in get(base + path, headers={"Cookie": PENDING_COOKIE})[1]:
         if time.monotonic() > deadline:
             raise RuntimeError(f"the portal does not show the comments added to {path}")
         time.sleep(0.5)
