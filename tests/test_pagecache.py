@@ -108,6 +108,13 @@ def test_a_kept_page_answers_304_and_compressed(app):
     brotli = pytest.importorskip("brotli")
     status, headers, body = raw_get(app, "/guide/", HTTP_ACCEPT_ENCODING="gzip, deflate, br")
     assert headers["Content-Encoding"] == "br" and brotli.decompress(body) == kept.body
+    # Every kept answer says what it varies by (a shared cache in front keeps one copy per
+    # encoding), compressed or not; its length is the length of what is sent.
+    for accept in ("", "gzip", "br"):
+        status, headers, body = raw_get(app, "/guide/", HTTP_ACCEPT_ENCODING=accept)
+        assert headers["X-Portal-Cache"] == "hit"
+        assert headers["Vary"] == "Cookie, Accept-Encoding"
+        assert headers["Content-Length"] == str(len(body))
 
 
 def raw_get(app, path, **environ):

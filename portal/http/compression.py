@@ -63,6 +63,11 @@ def compressed(body, encoding, fast=False):
     return gzip.compress(body, compresslevel=5 if fast else 6, mtime=0)
 
 
+# Set by an application below that answered already encoded for this client (the page
+# cache, from its kept variants), with Vary and Content-Length right: passed on as it is.
+ENCODED = "portal.compression.encoded"
+
+
 class CompressionMiddleware:
     """Compresses what the application answers, when the client accepts it."""
 
@@ -81,13 +86,15 @@ class CompressionMiddleware:
             return lambda data: captured.setdefault("written", []).append(data)
 
         body = self.app(environ, capture)
+        if environ.get(ENCODED):  # the page cache answered with the client's encoding
+            return self._pass(start_response, captured["status"], captured["headers"], body, captured)
         status, headers = captured["status"], list(captured["headers"])
         names = {k.lower(): v for k, v in headers}
         if (not compressible(names.get("content-type")) or "content-encoding" in names
                 or status.startswith(("1", "204", "304")) or environ["REQUEST_METHOD"] == "HEAD"
                 or "written" in captured):
             return self._pass(start_response, status, headers, body, captured)
-        headers = _vary(headers)
+        headers = vary_on_encoding(headers)
         if encoding is None:
             start_response(status, headers, captured.get("exc_info"))
             return body
@@ -131,7 +138,8 @@ class CompressionMiddleware:
                 self.static.popitem(last=False)
 
 
-def _vary(headers):
+def vary_on_encoding(headers):
+    """``headers`` with ``Vary`` naming ``Accept-Encoding`` (added or extended)."""
     for i, (name, value) in enumerate(headers):
         if name.lower() == "vary":
             if "accept-encoding" not in value.lower():

@@ -35,7 +35,7 @@ from pyramid.events import NewResponse
 from ..events import CommentEvent, RatingChanged
 from ..resources import Page, Root, Section
 from .caching import body_etag, reader_state
-from .compression import compressed, preferred_encoding
+from .compression import ENCODED, compressed, preferred_encoding, vary_on_encoding
 from .proxies import apply_forwarded
 
 KEEPABLE = "portal.keepable"
@@ -50,8 +50,8 @@ class Entry:
         self.status = status
         self.body = body
         self.etag = '"' + body_etag(body) + '"'
-        self.headers = [(k, v) for k, v in headers
-                        if k.lower() not in ("content-length", "etag", "content-encoding")]
+        self.headers = vary_on_encoding([(k, v) for k, v in headers if k.lower() not in (
+            "content-length", "etag", "content-encoding")])
         self.headers.append(("ETag", self.etag))
         self.expires = expires
         self.size = len(body)
@@ -75,6 +75,7 @@ class Entry:
             body = variant
             headers.append(("Content-Encoding", encoding))
         headers.append(("Content-Length", str(len(body))))
+        environ[ENCODED] = True
         start_response(self.status, headers)
         return [] if environ["REQUEST_METHOD"] == "HEAD" else [body]
 

@@ -17,6 +17,7 @@ The result is written into the WSGI environ (``REMOTE_ADDR``, ``wsgi.url_scheme`
 sending them itself. With no trusted proxy, the peer's address is the client.
 """
 
+import functools
 import ipaddress
 import re
 
@@ -45,6 +46,9 @@ def networks(value):
     return tuple(found)
 
 
+# Both are asked on every request, mostly of the same few addresses (the proxy's, the
+# clients'): remembered, they cost a dict look-up instead of parsing an address.
+@functools.lru_cache(maxsize=4096)
 def _address(text):
     text = text.strip()
     if text.startswith("[") and "]" in text:  # [v6]:port
@@ -62,6 +66,7 @@ def _last(environ, name):
     return values[-1] if values else None
 
 
+@functools.lru_cache(maxsize=4096)
 def trusted(address, nets):
     return address is not None and any(address in net for net in nets)
 
@@ -77,7 +82,8 @@ def apply_forwarded(environ, nets):
             if previous is None:
                 break
             client = previous
-        environ["REMOTE_ADDR"] = str(client)
+        if client is not peer:
+            environ["REMOTE_ADDR"] = str(client)
         proto = (_last(environ, "HTTP_X_FORWARDED_PROTO") or "").lower()
         if proto in ("http", "https"):
             environ["wsgi.url_scheme"] = proto
