@@ -296,7 +296,7 @@ def paths():
                      "schema": {"type": "integer", "minimum": 1, "maximum": 100,
                                 "default": 20},
                      "description": "Threads per page; with `thread`, replies per page "
-                                    "(default 100)."},
+                                    "(default 20, `portal.comments.thread_replies`)."},
                     {"name": "thread", "in": "query", "schema": ID,
                      "description": "Only this top-level comment, with a page of its "
                                     "replies (oldest first; `next` continues them): for "
