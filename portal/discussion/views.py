@@ -71,14 +71,14 @@ class Discussion:
         discussed = request.registry.portal_discussed_pages
         quiet = (not form and self.thread_id is None and self.after is None and not reply
                  and discussed.may_skip(request, page.key))
-        children = list(page.children.values())
         if quiet:
             self.entries, self.next_cursor, self.count = [], None, 0
             self.reply_to, self.rating, self.my_rating = None, rating_store.Summary(), None
         else:
             self._read(request, page, reply)
-        self.counts = (comment_store.approved_counts(request.dbsession, [c.key for c in children])
-                       if discussed.any_discussed(request, [c.key for c in children]) else {})
+        child_keys = [child.key for child in page.children.values()]
+        self.counts = (comment_store.approved_counts(request.dbsession, child_keys)
+                       if discussed.any_discussed(request, child_keys) else {})
         self.best_rated = (best_rated(request, section=page.__name__)
                            if isinstance(page, Section) else [])
         # A page carries no per-reader string, so every reader gets the same bytes: the

@@ -73,7 +73,7 @@ class Entry:
             if variant is None:
                 # One kept page compressed at a time: a Brotli encoder at this quality holds
                 # about 4 MB of tables, and eight threads compressing the pages that expired
-                # together kept 10-20 MB more resident (bench/RESULTS.md).
+                # together kept about 8 MB more resident (measured in process).
                 with compressing:
                     variant = self.variants.get(encoding)
                     if variant is None:
